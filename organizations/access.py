@@ -1,0 +1,117 @@
+"""What a user may do: the one place that answers it.
+
+Roles are derived, never typed in twice: staff are members of the
+"Staf DP3AKB" group (or superusers), an officer is a user whose person has an
+active membership of an LPM kelurahan board, and a kecamatan coordinator is an
+officer of a Forum LPM. Views ask ``access_for(request.user)`` and never look
+at groups or memberships themselves.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Board, Membership
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int | None = None
+    is_admin: bool = False
+    is_staff_office: bool = False
+    # Boards the user serves on today, by id, with the position held.
+    positions: dict = field(default_factory=dict)
+    # Kecamatan (region ids) whose Forum LPM the user serves on.
+    coordinated_kecamatan_ids: frozenset = frozenset()
+
+    @property
+    def is_authenticated(self):
+        return self.user_id is not None
+
+    @property
+    def board_ids(self):
+        return frozenset(self.positions)
+
+    @property
+    def is_officer(self):
+        return bool(self.positions)
+
+    @property
+    def is_coordinator(self):
+        return bool(self.coordinated_kecamatan_ids)
+
+    @property
+    def sees_everything(self):
+        return self.is_admin or self.is_staff_office
+
+    # --- boards -------------------------------------------------------------
+    def visible_boards(self):
+        """Boards whose page and pengurus contacts this user may see (brief §6)."""
+        boards = Board.objects.all()
+        if self.sees_everything:
+            return boards
+        if not self.is_authenticated:
+            return boards.none()
+        from django.db.models import Q
+
+        return boards.filter(
+            Q(pk__in=self.board_ids)
+            | Q(region__parent_id__in=self.coordinated_kecamatan_ids)
+            | Q(region_id__in=self.coordinated_kecamatan_ids)
+        )
+
+    def can_view_board(self, board):
+        if self.sees_everything:
+            return True
+        return board.pk in self.positions or (
+            board.kecamatan_id is not None and board.kecamatan_id in self.coordinated_kecamatan_ids
+        )
+
+    def can_view_contacts(self, board):
+        return self.can_view_board(board)
+
+    def can_manage_organizations(self):
+        """Boards, people and memberships are changed only in Django admin, by admins."""
+        return self.is_admin
+
+    def get_board_or_404(self, pk):
+        board = Board.objects.select_related("region__parent").filter(pk=pk).first()
+        if board is None or not self.can_view_board(board):
+            raise Http404
+        return board
+
+
+ANONYMOUS = Access()
+
+
+def access_for(user) -> Access:
+    """The user's Access, computed once per user object (two queries)."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_portal_access", None)
+    if cached is not None:
+        return cached
+    is_staff_office = user.is_superuser or user.groups.filter(name=settings.STAFF_GROUP_NAME).exists()
+    positions = {}
+    coordinated = set()
+    memberships = (
+        Membership.objects.active(timezone.localdate())
+        .filter(person__user=user)
+        .select_related("board")
+        .only("position", "board__kind", "board__region_id")
+    )
+    for membership in memberships:
+        positions[membership.board_id] = membership.position
+        if membership.board.kind == Board.Kind.FORUM:
+            coordinated.add(membership.board.region_id)
+    access = Access(
+        user_id=user.pk,
+        is_admin=user.is_superuser,
+        is_staff_office=is_staff_office,
+        positions=positions,
+        coordinated_kecamatan_ids=frozenset(coordinated),
+    )
+    user._portal_access = access
+    return access

@@ -1,0 +1,199 @@
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .forms import MembershipForm
+from .models import Board, Membership, Person, Region, RegionAlias
+
+
+class RegionAliasInline(admin.TabularInline):
+    model = RegionAlias
+    extra = 0
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """Regions come from the official reference file (load_regions); only aliases are edited here."""
+
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "aliases__name"]
+    readonly_fields = ["code", "name", "level", "parent"]
+    inlines = [RegionAliasInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInlineFormSet(BaseInlineFormSet):
+    """Rules between rows of one formset, which Membership.clean() cannot see."""
+
+    def clean(self):
+        super().clean()
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("start_date")
+            and form.cleaned_data.get("end_date")
+        ]
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if a["start_date"] > b["end_date"] or b["start_date"] > a["end_date"]:
+                    continue
+                same_board = (a.get("board") or self.instance) == (b.get("board") or self.instance)
+                if same_board and a.get("position") == b.get("position") == Membership.Position.KETUA:
+                    raise ValidationError(_("Dua baris mengangkat Ketua pada periode yang sama."))
+                if same_board and (a.get("person") or self.instance) == (b.get("person") or self.instance):
+                    raise ValidationError(_("Dua baris mencatat orang yang sama pada periode yang bertumpang tindih."))
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    form = MembershipForm
+    formset = MembershipInlineFormSet
+    extra = 0
+    autocomplete_fields = ["person", "board"]
+    fields = ["person", "board", "position", "field_name", "start_date", "end_date", "sk_number"]
+    ordering = ["-end_date", "position"]
+
+
+class BoardMembershipInline(MembershipInline):
+    fields = ["person", "position", "field_name", "start_date", "end_date", "sk_number"]
+
+
+class PersonMembershipInline(MembershipInline):
+    fields = ["board", "position", "field_name", "start_date", "end_date", "sk_number"]
+
+
+class KecamatanFilter(admin.SimpleListFilter):
+    title = _("kecamatan")
+    parameter_name = "kecamatan"
+    # Path from the admin's model to the board's region.
+    board_path = "board__"
+
+    def lookups(self, request, model_admin):
+        return [(r.pk, r.name) for r in Region.objects.filter(level=Region.Level.KECAMATAN)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            region = f"{self.board_path}region"
+            return queryset.filter(Q(**{f"{region}__parent_id": self.value()}) | Q(**{f"{region}_id": self.value()}))
+        return queryset
+
+
+class BoardKecamatanFilter(KecamatanFilter):
+    board_path = ""
+
+
+@admin.register(Board)
+class BoardAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "region", "sk_number", "sk_date"]
+    list_filter = ["kind", BoardKecamatanFilter]
+    list_select_related = ["region"]
+    search_fields = ["name", "region__name", "region__code", "region__aliases__name"]
+    autocomplete_fields = ["region"]
+    inlines = [BoardMembershipInline]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "gender", "phone", "email", "user"]
+    list_filter = ["gender", ("user", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "phone", "email"]
+    autocomplete_fields = ["user"]
+    inlines = [PersonMembershipInline]
+    actions = ["invite_to_portal"]
+
+    @admin.action(description=_("Undang ke portal (buat akun dan kirim tautan kata sandi)"))
+    def invite_to_portal(self, request, queryset):
+        invite_people(self, request, queryset)
+
+
+class MembershipStateFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("active", _("aktif")),
+            ("expired", _("sudah berakhir")),
+            ("ending", _("berakhir dalam %(days)s hari") % {"days": settings.TERM_ENDING_SOON_DAYS}),
+            ("future", _("belum mulai")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case "active":
+                return queryset.active(today)
+            case "expired":
+                return queryset.expired(today)
+            case "ending":
+                return queryset.ending_within(settings.TERM_ENDING_SOON_DAYS, today)
+            case "future":
+                return queryset.filter(start_date__gt=today)
+        return queryset
+
+
+def invite_people(model_admin, request, people):
+    invited = 0
+    for person in people:
+        try:
+            services.person_invite(person=person, request=request)
+            invited += 1
+        except ValidationError as error:
+            model_admin.message_user(request, "; ".join(error.messages), messages.WARNING)
+    if invited:
+        model_admin.message_user(
+            request,
+            ngettext("%(n)d orang diundang ke portal.", "%(n)d orang diundang ke portal.", invited) % {"n": invited},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    form = MembershipForm
+    list_display = ["person", "position", "board", "start_date", "end_date", "sk_number"]
+    list_filter = [MembershipStateFilter, KecamatanFilter, "position", "board__kind", "board"]
+    list_select_related = ["person", "board"]
+    search_fields = ["person__name", "person__phone", "person__email", "board__name", "sk_number"]
+    autocomplete_fields = ["person", "board"]
+    date_hierarchy = "end_date"
+    actions = ["end_term_today", "invite_to_portal"]
+
+    def save_model(self, request, obj, form, change):
+        services.membership_save(membership=obj)
+
+    @admin.action(description=_("Akhiri masa jabatan per hari ini"))
+    def end_term_today(self, request, queryset):
+        today = timezone.localdate()
+        ended = 0
+        for membership in queryset.filter(end_date__gte=today):
+            try:
+                services.membership_end(membership=membership, on=today)
+                ended += 1
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.WARNING)
+        self.message_user(
+            request,
+            ngettext("%(n)d masa jabatan diakhiri.", "%(n)d masa jabatan diakhiri.", ended) % {"n": ended},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Undang pengurus terpilih ke portal"))
+    def invite_to_portal(self, request, queryset):
+        people = Person.objects.filter(pk__in=queryset.values("person_id"))
+        invite_people(self, request, people)

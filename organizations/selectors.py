@@ -1,0 +1,80 @@
+"""Reads for boards and memberships, shaped so that query counts stay fixed."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from .models import Board, Membership, Person
+
+# Order of positions on a board page: Ketua first, Anggota last.
+POSITION_ORDER = {value: index for index, value in enumerate(Membership.Position.values)}
+
+
+def _active_memberships(on):
+    return Membership.objects.active(on).select_related("person")
+
+
+def boards_with_officers(boards, *, on=None):
+    """Boards with their region and active pengurus in a fixed number of queries.
+
+    Each board gets ``officers`` (active memberships, ordered by position) and
+    ``ketua`` (the active Ketua's membership or None).
+    """
+    on = on or timezone.localdate()
+    boards = list(
+        boards.select_related("region__parent").prefetch_related(
+            Prefetch("memberships", queryset=_active_memberships(on), to_attr="active_memberships")
+        )
+    )
+    for board in boards:
+        board.officers = sorted(
+            board.active_memberships, key=lambda m: (POSITION_ORDER[m.position], m.person.name)
+        )
+        board.ketua = next((m for m in board.officers if m.position == Membership.Position.KETUA), None)
+    return boards
+
+
+def directory(boards, *, on=None):
+    """Boards grouped by kecamatan, as [(kecamatan Region or None, [boards])]."""
+    on = on or timezone.localdate()
+    soon = on + datetime.timedelta(days=settings.TERM_ENDING_SOON_DAYS)
+    active = Membership.objects.active(on).filter(board=OuterRef("pk"))
+    boards = (
+        boards.select_related("region__parent")
+        .annotate(
+            officer_count=Count("memberships", filter=Q(memberships__start_date__lte=on, memberships__end_date__gte=on)),
+            has_ketua=Exists(active.filter(position=Membership.Position.KETUA)),
+            term_ending_soon=Exists(active.filter(end_date__lte=soon)),
+        )
+        .order_by("region__code")
+    )
+    groups = {}
+    for board in boards:
+        if board.kind == Board.Kind.ASSOCIATION:
+            key = None
+        else:
+            key = board.region if board.kind == Board.Kind.FORUM else board.region.parent
+        groups.setdefault(key, []).append(board)
+    ordered = sorted(groups.items(), key=lambda item: item[0].code if item[0] else "")
+    for _kecamatan, items in ordered:
+        # The Forum LPM heads its kecamatan's list.
+        items.sort(key=lambda b: (b.kind != Board.Kind.FORUM, b.region.code))
+    return ordered
+
+
+def city_summary(*, on=None):
+    on = on or timezone.localdate()
+    soon = on + datetime.timedelta(days=settings.TERM_ENDING_SOON_DAYS)
+    active = Membership.objects.active(on)
+    lpm = Board.objects.kelurahan()
+    return {
+        "boards": lpm.count(),
+        "people": Person.objects.count(),
+        "active_memberships": active.count(),
+        "boards_without_ketua": lpm.exclude(
+            pk__in=active.filter(position=Membership.Position.KETUA).values("board_id")
+        ).count(),
+        "boards_term_ending": lpm.filter(pk__in=active.filter(end_date__lte=soon).values("board_id")).count(),
+    }

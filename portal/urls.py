@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+# Admin logins go through allauth too, so rate limits and MFA apply there.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Portal Koordinasi LPM Kota Balikpapan"
+admin.site.site_title = "Admin Portal LPM"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("lembaga/", include("organizations.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+from organizations import selectors
+from organizations.access import access_for
+
+
+@login_required
+def home(request):
+    access = access_for(request.user)
+    context = {}
+    if access.sees_everything:
+        context["summary"] = selectors.city_summary()
+    if access.is_coordinator:
+        context["coordinated_boards"] = selectors.boards_with_officers(
+            access.visible_boards().in_kecamatan(access.coordinated_kecamatan_ids)
+        )
+    if access.is_officer:
+        context["my_boards"] = selectors.boards_with_officers(access.visible_boards().filter(pk__in=access.board_ids))
+    return render(request, "portal/home.html", context)
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True
+    except Exception:
+        return False
+
+
+def _broker_ok():
+    try:
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            connect_timeout=2,
+        ) as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness for load balancers: which dependency is down, never why (no secrets)."""
+    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "error", **{k: "ok" if v else "error" for k, v in checks.items()}}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,71 @@
+import datetime
+
+import factory
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from organizations.models import Board, Membership, Person, Region
+
+PASSWORD = "rahasia-uji-123"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}@example.org")
+    email = factory.LazyAttribute(lambda u: u.username)
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def staff_office(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=settings.STAFF_GROUP_NAME))
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    level = Region.Level.KELURAHAN
+    code = factory.Sequence(lambda n: f"99.01.{n // 20 + 1:02d}.{1000 + n}")
+    name = factory.Sequence(lambda n: f"Kelurahan Uji {n}")
+
+
+class BoardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Board
+
+    kind = Board.Kind.LPM
+    region = factory.SubFactory(RegionFactory)
+    name = factory.LazyAttribute(lambda b: f"LPM {b.region.name}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Warga Uji {n}")
+    gender = Person.Gender.FEMALE
+    phone = factory.Sequence(lambda n: f"0812{n:08d}")
+    email = factory.Sequence(lambda n: f"warga{n}@example.org")
+
+
+def _term_start():
+    return timezone.localdate() - datetime.timedelta(days=365)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    board = factory.SubFactory(BoardFactory)
+    position = Membership.Position.ANGGOTA
+    start_date = factory.LazyFunction(_term_start)
+    end_date = factory.LazyAttribute(lambda m: m.start_date.replace(year=m.start_date.year + 5) - datetime.timedelta(days=1))
