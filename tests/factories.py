@@ -33,7 +33,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     level = Region.Level.KELURAHAN
-    code = factory.Sequence(lambda n: f"99.01.{n // 20 + 1:02d}.{1000 + n}")
+    code = factory.Sequence(lambda n: f"99.99.{n // 1000 + 1:02d}.{1000 + n % 1000}")
     name = factory.Sequence(lambda n: f"Kelurahan Uji {n}")
 
 

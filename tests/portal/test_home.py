@@ -1,0 +1,41 @@
+from django.urls import reverse
+
+
+def test_staff_home_shows_the_city_picture(client, staff, officer_a, world):
+    client.force_login(staff)
+    response = client.get(reverse("home"))
+    summary = response.context["summary"]
+    assert summary["boards"] == 3
+    # Only board A has a Ketua.
+    assert summary["boards_without_ketua"] == 2
+    body = response.content.decode()
+    assert "Gambaran kota" in body
+    assert reverse("organizations:board_list") in body
+
+
+def test_officer_home_shows_their_board_and_no_city_picture(client, officer_a, officer_b):
+    client.force_login(officer_a)
+    response = client.get(reverse("home"))
+    body = response.content.decode()
+    assert "LPM Kelurahan A1" in body and "LPM Kelurahan B1" not in body
+    assert "summary" not in response.context or not response.context["summary"]
+    assert f'href="{reverse("organizations:board_list")}"' not in body
+
+
+def test_coordinator_home_lists_boards_of_their_kecamatan(client, coordinator_a, officer_b):
+    client.force_login(coordinator_a)
+    body = client.get(reverse("home")).content.decode()
+    assert "LPM Kelurahan A1" in body and "LPM Kelurahan A2" in body
+    assert "LPM Kelurahan B1" not in body
+
+
+def test_the_ui_is_indonesian_by_default_and_switches_to_english(client, officer_a):
+    client.force_login(officer_a)
+    body = client.get(reverse("home")).content.decode()
+    assert '<html lang="id">' in body and "Beranda" in body
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    body = client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in body and "Home" in body
+    client.post(reverse("set_language"), {"language": "id", "next": "/"})
+    assert "Beranda" in client.get(reverse("home")).content.decode()
