@@ -36,20 +36,31 @@ def boards_with_officers(boards, *, on=None):
     return boards
 
 
-def directory(boards, *, on=None):
-    """Boards grouped by kecamatan, as [(kecamatan Region or None, [boards])]."""
+def with_health(boards, *, on=None):
+    """Annotate each board with its active officer count, whether it has an
+    active Ketua, and whether any active term ends within TERM_ENDING_SOON_DAYS."""
     on = on or timezone.localdate()
     soon = on + datetime.timedelta(days=settings.TERM_ENDING_SOON_DAYS)
     active = Membership.objects.active(on).filter(board=OuterRef("pk"))
-    boards = (
-        boards.select_related("region__parent")
-        .annotate(
-            officer_count=Count("memberships", filter=Q(memberships__start_date__lte=on, memberships__end_date__gte=on)),
-            has_ketua=Exists(active.filter(position=Membership.Position.KETUA)),
-            term_ending_soon=Exists(active.filter(end_date__lte=soon)),
-        )
+    return boards.select_related("region__parent").annotate(
+        officer_count=Count("memberships", filter=Q(memberships__start_date__lte=on, memberships__end_date__gte=on)),
+        has_ketua=Exists(active.filter(position=Membership.Position.KETUA)),
+        term_ending_soon=Exists(active.filter(end_date__lte=soon)),
+    )
+
+
+def boards_needing_attention(boards, *, on=None):
+    """LPM kelurahan boards with no active Ketua or a term about to end."""
+    return list(
+        with_health(boards.kelurahan(), on=on)
+        .filter(Q(has_ketua=False) | Q(term_ending_soon=True))
         .order_by("region__code")
     )
+
+
+def directory(boards, *, on=None):
+    """Boards grouped by kecamatan, as [(kecamatan Region or None, [boards])]."""
+    boards = with_health(boards, on=on).order_by("region__code")
     groups = {}
     for board in boards:
         if board.kind == Board.Kind.ASSOCIATION:

@@ -17,6 +17,7 @@ def home(request):
     context = {}
     if access.sees_everything:
         context["summary"] = selectors.city_summary()
+        context["attention"] = selectors.boards_needing_attention(access.visible_boards())
     if access.is_coordinator:
         context["coordinated_boards"] = selectors.boards_with_officers(
             access.visible_boards().in_kecamatan(access.coordinated_kecamatan_ids)

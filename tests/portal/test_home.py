@@ -8,6 +8,7 @@ def test_staff_home_shows_the_city_picture(client, staff, officer_a, world):
     assert summary["boards"] == 3
     # Only board A has a Ketua.
     assert summary["boards_without_ketua"] == 2
+    assert [b.name for b in response.context["attention"]] == ["LPM Kelurahan A2", "LPM Kelurahan B1"]
     body = response.content.decode()
     assert "Gambaran kota" in body
     assert reverse("organizations:board_list") in body
@@ -39,3 +40,22 @@ def test_the_ui_is_indonesian_by_default_and_switches_to_english(client, officer
     assert '<html lang="en">' in body and "Home" in body
     client.post(reverse("set_language"), {"language": "id", "next": "/"})
     assert "Beranda" in client.get(reverse("home")).content.decode()
+
+
+def test_staff_home_flags_a_term_ending_within_90_days_but_not_120(client, staff, world):
+    import datetime
+
+    from django.utils import timezone
+
+    from organizations.models import Membership
+    from tests.factories import MembershipFactory
+
+    today = timezone.localdate()
+    for key, days in [("board_a", 60), ("board_a2", 120), ("board_b", 200)]:
+        MembershipFactory(board=world[key], position=Membership.Position.KETUA,
+                          start_date=today - datetime.timedelta(days=1000),
+                          end_date=today + datetime.timedelta(days=days))
+    client.force_login(staff)
+    response = client.get(reverse("home"))
+    assert [b.name for b in response.context["attention"]] == ["LPM Kelurahan A1"]
+    assert response.context["summary"]["boards_term_ending"] == 1
