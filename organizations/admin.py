@@ -4,14 +4,21 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.results import RowResult
+from import_export.tmp_storages import CacheStorage
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .forms import MembershipForm
 from .models import Board, Membership, Person, Region, RegionAlias
+from .resources import MembershipResource
 
 
 class RegionAliasInline(admin.TabularInline):
@@ -164,7 +171,9 @@ def invite_people(model_admin, request, people):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    """Memberships, with import and export of people and memberships (see organizations.resources)."""
+
     form = MembershipForm
     list_display = ["person", "position", "board", "start_date", "end_date", "sk_number"]
     list_filter = [MembershipStateFilter, KecamatanFilter, "position", "board__kind", "board"]
@@ -174,8 +183,51 @@ class MembershipAdmin(SimpleHistoryAdmin):
     date_hierarchy = "end_date"
     actions = ["end_term_today", "invite_to_portal"]
 
+    resource_classes = [MembershipResource]
+    formats = [CSV, XLSX]
+    # The uploaded file waits between preview and confirmation in the shared
+    # cache, so the confirming request may reach another web process; the
+    # default temporary folder is per machine and keeps personal data on disk.
+    tmp_storage_class = CacheStorage
+
     def save_model(self, request, obj, form, change):
         services.membership_save(membership=obj)
+
+    def has_import_permission(self, request):
+        # import-export allows everyone by default; an import adds and changes
+        # people and memberships, which staff may only read.
+        return request.user.has_perms([
+            "organizations.add_membership", "organizations.change_membership",
+            "organizations.add_person", "organizations.change_person",
+        ])
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The preview was clean, but the data changed before confirmation;
+            # the import was rolled back as a whole.
+            self.message_user(
+                request,
+                _("Impor dibatalkan dan tidak ada yang disimpan: data berubah sejak pratinjau. "
+                  "Unggah berkas itu lagi untuk melihat baris yang bermasalah."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:organizations_membership_import"))
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        self.message_user(
+            request,
+            _("Impor selesai: %(new)d baru, %(updated)d diperbarui, %(skipped)d tidak berubah.")
+            % {
+                "new": result.totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE],
+                "skipped": result.totals[RowResult.IMPORT_TYPE_SKIP],
+            },
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Akhiri masa jabatan per hari ini"))
     def end_term_today(self, request, queryset):

@@ -8,6 +8,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,3 +182,97 @@ def _unique_username(email):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def kecamatan_match(value):
+    """The kecamatan Region for a code, a name or a known alias (case-insensitive)."""
+    value = " ".join(str(value or "").split())
+    if not value:
+        return None
+    kecamatan = Region.objects.filter(level=Region.Level.KECAMATAN)
+    return (
+        kecamatan.filter(code=value).first()
+        or kecamatan.filter(name__iexact=value).first()
+        or kecamatan.filter(aliases__name__iexact=value).first()
+    )
+
+
+def phone_key(phone) -> str:
+    """A phone number reduced to its digits in the national form: "+62 812-3" and "08123" match."""
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+    if digits.startswith("62"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("8"):
+        digits = "0" + digits
+    return digits
+
+
+def _phone_digits():
+    # The separators people type; what is left compares with phone_key() forms.
+    expression = F("phone")
+    for separator in (" ", "-", ".", "(", ")", "+", "/"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def person_match(*, email="", phone="", name="", board=None) -> Person | None:
+    """The person with this e-mail, else with this phone number, else None.
+
+    A phone number is shared in some households, so it does not match a person
+    whose recorded e-mail differs from the given one. Someone with neither
+    e-mail nor phone is recognised only by name among the people who have
+    served on ``board``: a name alone is too common to match across the city.
+    """
+    email = (email or "").strip()
+    if email:
+        person = Person.objects.filter(email__iexact=email).first()
+        if person:
+            return person
+    key = phone_key(phone)
+    # Too few digits to tell people apart (a typo, or "0" for "none").
+    if len(key) < 6:
+        key = ""
+    if key:
+        forms = {key, "62" + key[1:], key[1:]}
+        candidates = Person.objects.alias(phone_digits=_phone_digits()).filter(phone_digits__in=forms).order_by("pk")
+        if email:
+            candidates = candidates.filter(email="")
+        person = candidates.first()
+        if person:
+            return person
+    if not email and not key and board is not None:
+        name = " ".join(str(name or "").split())
+        return (
+            Person.objects.filter(name__iexact=name, memberships__board=board).order_by("pk").first() if name else None
+        )
+    return None
+
+
+def person_upsert(*, name, gender="", phone="", email="", board=None) -> tuple[Person, bool]:
+    """Find the person (see person_match) and bring them up to date, or create them.
+
+    Blank values never erase what is recorded, and a recorded e-mail is never
+    replaced (it is how the person is recognised and may be their login).
+    Returns the person and whether anything was written.
+    """
+    name = " ".join(str(name or "").split())
+    phone, email = str(phone or "").strip(), str(email or "").strip()
+    person = person_match(email=email, phone=phone, name=name, board=board)
+    if person is None:
+        person = Person(name=name, gender=gender, phone=phone, email=email)
+        before = None
+    else:
+        before = (person.name, person.gender, person.phone, person.email)
+        if name:
+            person.name = name
+        if gender:
+            person.gender = gender
+        if phone and phone_key(phone) != phone_key(person.phone):
+            person.phone = phone
+        if email and not person.email:
+            person.email = email
+        if (person.name, person.gender, person.phone, person.email) == before:
+            return person, False
+    person.full_clean(exclude=["user"])
+    person.save()
+    return person, True
