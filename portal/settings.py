@@ -240,6 +240,8 @@ CONTENT_SECURITY_POLICY = {
 # --- Imports/exports, history ------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A cell starting with "=" must never become a formula in a spreadsheet.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 # --- Logging --------------------------------------------------------------------------
