@@ -23,6 +23,8 @@ def _isolated_cache_and_media(settings, tmp_path):
                                    "LOCATION": str(tmp_path)}}
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.REQUIRE_MFA_FOR_STAFF = False
+    # The production hasher is slow by design; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
