@@ -25,6 +25,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_regions
+	$(BIN)/python manage.py seed_demo
 
 run: demo
 	@echo ""

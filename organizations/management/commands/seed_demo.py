@@ -1,0 +1,52 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from organizations import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill every board with demo pengurus and create the demo logins; safe to run again (adds only what is "
+        "missing). --scale N adds N-1 synthetic cities of 41 boards each for load tests."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=1,
+                            help="1 = Balikpapan only; N adds N-1 synthetic cities (about 800 people each).")
+        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="Seed of the name generator.")
+
+    def handle(self, *args, **options):
+        if options["scale"] < 1:
+            raise CommandError("--scale harus 1 atau lebih.")
+        started = time.monotonic()
+        result = demo.demo_seed(scale=options["scale"], seed=options["seed"])
+        elapsed = time.monotonic() - started
+
+        if result.regions_loaded:
+            self.stdout.write("Wilayah Balikpapan belum lengkap: dimuat dari data bawaan (seperti load_regions).")
+        self.stdout.write(
+            f"Data demo: {result.regions_created} wilayah baru, {result.boards_created} lembaga baru, "
+            f"{result.boards_seeded} lembaga diisi, {result.people_created} orang baru, "
+            f"{result.memberships_created} keanggotaan baru, {result.users_created} akun baru ({elapsed:.1f} detik)."
+        )
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(warning))
+        self._print_logins(result.logins)
+
+    def _print_logins(self, logins):
+        header = ("Peran", "E-mail", "Kata sandi", "Lembaga")
+        rows = [(row.role, row.email, row.password, row.board) for row in logins]
+        widths = [max(len(str(cells[i])) for cells in [header, *rows]) for i in range(len(header))]
+
+        def line(cells):
+            return "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Akun demo (hanya untuk data demo):"))
+        self.stdout.write(line(header))
+        self.stdout.write(line(["-" * width for width in widths]))
+        for cells in rows:
+            self.stdout.write(line(cells))
+        if not all(row.created for row in logins):
+            self.stdout.write("Akun yang sudah ada tidak diubah: kata sandi yang sudah diganti tetap berlaku.")
