@@ -14,7 +14,7 @@ class MembershipForm(forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = "__all__"
+        fields = ["person", "board", "position", "field_name", "start_date", "end_date", "sk_number"]
 
     def add_error(self, field, error):
         if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):

@@ -68,4 +68,6 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     board = factory.SubFactory(BoardFactory)
     position = Membership.Position.ANGGOTA
     start_date = factory.LazyFunction(_term_start)
-    end_date = factory.LazyAttribute(lambda m: m.start_date.replace(year=m.start_date.year + 5) - datetime.timedelta(days=1))
+    end_date = factory.LazyAttribute(
+        lambda m: m.start_date.replace(year=m.start_date.year + 5) - datetime.timedelta(days=1)
+    )

@@ -42,7 +42,8 @@ def test_production_defaults_are_strict():
         " s.REQUIRE_MFA_FOR_STAFF, s.STORAGES['staticfiles']['BACKEND'].startswith('whitenoise'))"
     )
     result = run_manage("shell", "-c", code)
-    assert result.stdout.strip().splitlines()[-1].split() == ["False", "True", "True", "True", "True", "True"], result.stderr
+    last_line = result.stdout.strip().splitlines()[-1]
+    assert last_line.split() == ["False", "True", "True", "True", "True", "True"], result.stderr
 
 
 def test_every_page_carries_a_strict_csp(client, db):
