@@ -113,7 +113,7 @@ def test_it_imports_a_good_xlsx_file_with_date_cells(world):
 def test_it_writes_nothing_when_one_row_is_bad(world):
     text = good_csv() + "\n".join([
         f"Dewi Lestari,P,081211110005,dewi@example.org,Kelurahan Tidak Ada,Anggota,,{iso(start())},,",
-        f"Eko Prasetyo,L,081211110006,,Kelurahan A2,Bendahara Umum,,31-02-2024,,",
+        "Eko Prasetyo,L,081211110006,,Kelurahan A2,Bendahara Umum,,31-02-2024,,",
     ]) + "\n"
 
     result = run_import(text, dry_run=False)
@@ -210,7 +210,7 @@ def test_it_asks_for_missing_values_and_gender_of_a_new_person(world):
     text = "\n".join([
         HEADER,
         f",L,081211110050,,Kelurahan A1,Anggota,,{iso(start())},,",
-        f"Tanpa Kelamin,,081211110051,,Kelurahan A1,,,,,",
+        "Tanpa Kelamin,,081211110051,,Kelurahan A1,,,,,",
         f"Surel Salah,X,081211110052,bukan-surel,Kelurahan A1,Anggota,,{iso(start())},,",
     ]) + "\n"
 
