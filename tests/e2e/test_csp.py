@@ -72,12 +72,6 @@ def test_violation_watcher_catches_an_inline_script(page: Page, browser_log, liv
     assert len(browser_log.csp_console_messages()) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='django-simple-history\'s object_history_list.html has <p class="paginator" style="border-top: 0">: '
-    "style-src-attr blocks it (cosmetic only). Override the template to drop the style attribute, then remove "
-    "this marker.",
-)
 def test_admin_history_page_keeps_to_the_policy(page: Page, browser_log, admin_user, officer_a):
     login(page, admin_user.email)
     membership = Membership.objects.get(person__user=officer_a)

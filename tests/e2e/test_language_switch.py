@@ -54,12 +54,6 @@ def test_language_choice_survives_login(page: Page, officer_a):
     expect(switch_button(page, "id")).to_have_text("Bahasa Indonesia")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="base.html labels the buttons with {% get_available_languages %}, whose names are translated "
-    "into the current language ('Inggris'); it should show each language in its own name "
-    "(get_language_info … name_local). Remove this marker once the template is fixed.",
-)
 def test_english_is_offered_as_english_on_indonesian_pages(page: Page, live_server):
     page.goto("/accounts/login/")
     assert switch_button(page, "en").inner_text() == "English"

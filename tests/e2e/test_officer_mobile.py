@@ -17,7 +17,13 @@ def test_officer_opens_their_board_on_a_phone(mobile_page: Page, officer_a, memb
     expect(page.get_by_role("heading", level=1)).to_contain_text("Selamat datang")
     assert horizontal_overflow(page) == 0, "home page scrolls sideways at 360 px"
 
-    page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Lembaga saya").click()
+    # On a phone the navigation sits behind the "Menu" button.
+    nav = page.get_by_role("navigation", name="Navigasi utama")
+    expect(nav).to_be_hidden()
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    nav.get_by_role("link", name="Lembaga saya").click()
     expect(page).to_have_url(re.compile(rf"/lembaga/{board_a.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(board_a.name)
     expect(page.get_by_role("heading", name="Pengurus aktif")).to_be_visible()

@@ -50,7 +50,7 @@ def test_password_reset_sends_a_mail(client, officer_a):
 
 
 @pytest.mark.parametrize("persona", ["staff", "admin_user"])
-def test_staff_without_totp_must_set_it_up_when_required(client, request, settings, persona):
+def test_staff_without_totp_must_set_it_up_when_required(client, db, request, settings, persona):
     settings.REQUIRE_MFA_FOR_STAFF = True
     user = request.getfixturevalue(persona)
     client.force_login(user)
