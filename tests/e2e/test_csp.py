@@ -5,7 +5,6 @@ Chromium's console message ("... violates the following Content Security
 Policy directive ...").
 """
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from organizations.models import Membership
