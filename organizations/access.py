@@ -76,6 +76,36 @@ class Access:
         """Boards, people and memberships are changed only in Django admin, by admins."""
         return self.is_admin
 
+    # --- meetings -------------------------------------------------------------
+    def can_manage_meetings(self):
+        """Create, edit, cancel, take attendance, write minutes: staff only."""
+        return self.sees_everything
+
+    def can_read_minutes(self, meeting, *, has_minutes, now=None):
+        """Staff always; an invitee (already checked) once minutes exist and the meeting has begun."""
+        if self.can_manage_meetings():
+            return True
+        return has_minutes and meeting.minutes_published(now)
+
+    def visible_meetings(self):
+        from meetings.models import Meeting
+
+        return Meeting.objects.visible_to(self)
+
+    def get_meeting_or_404(self, pk, queryset=None):
+        """A meeting the user may see: staff any, others only if invited (else 404)."""
+        from meetings.models import Meeting
+
+        queryset = queryset if queryset is not None else Meeting.objects.all()
+        meeting = queryset.filter(pk=pk).first()
+        if meeting is None:
+            raise Http404
+        if not self.sees_everything and not (
+            self.is_authenticated and meeting.invitations.filter(person__user_id=self.user_id).exists()
+        ):
+            raise Http404
+        return meeting
+
     def get_board_or_404(self, pk):
         board = Board.objects.select_related("region__parent").filter(pk=pk).first()
         if board is None or not self.can_view_board(board):

@@ -71,3 +71,29 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     end_date = factory.LazyAttribute(
         lambda m: m.start_date.replace(year=m.start_date.year + 5) - datetime.timedelta(days=1)
     )
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Meeting"
+
+    kind = "rakor"
+    title = factory.Sequence(lambda n: f"Rapat Koordinasi LPM {n}")
+    organiser = factory.SubFactory(UserFactory, is_staff=True, staff_office=True)
+    start = factory.LazyFunction(
+        lambda: (timezone.localtime() + datetime.timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    )
+    end = factory.LazyAttribute(lambda m: m.start + datetime.timedelta(hours=3))
+    venue = "Aula DP3AKB Kota Balikpapan"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Invitation"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    person = factory.SubFactory(PersonFactory)
+    name = factory.LazyAttribute(lambda i: i.person.name if i.person else "Tamu")
+    email = factory.LazyAttribute(lambda i: i.person.email if i.person else "")
+    board_name = "LPM Kelurahan Uji"
+    position = "Ketua"
