@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from meetings.selectors import open_follow_ups_for_board
+
 from . import selectors
 from .access import access_for
 
@@ -20,7 +22,11 @@ def board_detail(request, pk):
     return render(
         request,
         "organizations/board_detail.html",
-        {"board": board, "show_contacts": access.can_view_contacts(board)},
+        {
+            "board": board,
+            "show_contacts": access.can_view_contacts(board),
+            "open_follow_ups": open_follow_ups_for_board(board),
+        },
     )
 
 

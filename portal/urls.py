@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("lembaga/", include("organizations.urls")),
+    path("rapat/", include("meetings.urls")),
     path("admin/", admin.site.urls),
 ]
