@@ -5,6 +5,8 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Board, Region
@@ -106,8 +108,11 @@ class MeetingForm(ServiceErrorsMixin, forms.Form):
     materials = MultipleFileField(
         label=_("Bahan rapat"),
         required=False,
-        help_text=_("PDF, JPEG, PNG, DOCX atau XLSX, masing-masing paling besar %(max)s MB.")
-        % {"max": MAX_UPLOAD_BYTES // 1048576},
+        help_text=lazy(
+            lambda: gettext("PDF, JPEG, PNG, DOCX atau XLSX, masing-masing paling besar %(max)s MB.")
+            % {"max": MAX_UPLOAD_BYTES // 1048576},
+            str,
+        )(),
         widget=MultipleFileInput(attrs={"accept": ACCEPTED_FILES}),
     )
 
@@ -368,7 +373,11 @@ class MaterialForm(ServiceErrorsMixin, forms.Form):
     )
     file = forms.FileField(
         label=_("Berkas"),
-        help_text=_("PDF, JPEG, PNG, DOCX atau XLSX, paling besar %(max)s MB.") % {"max": MAX_UPLOAD_BYTES // 1048576},
+        help_text=lazy(
+            lambda: gettext("PDF, JPEG, PNG, DOCX atau XLSX, paling besar %(max)s MB.")
+            % {"max": MAX_UPLOAD_BYTES // 1048576},
+            str,
+        )(),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_FILES}),
         error_messages={"required": _("Pilih berkas yang akan diunggah.")},
     )
