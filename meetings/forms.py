@@ -14,7 +14,8 @@ from portal.lib import formats
 from portal.lib.uploads import DOCUMENT_KINDS, MAX_UPLOAD_BYTES, validate_upload
 
 from . import selectors, services
-from .models import Invitation, InvitationScope, Meeting
+from .models import Invitation, InvitationScope, Meeting, default_reminder_slots
+from .reminders import SLOT_CHOICES, SLOT_KEYS
 
 DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 ACCEPTED_FILES = ",".join(
@@ -115,6 +116,25 @@ class MeetingForm(ServiceErrorsMixin, forms.Form):
         )(),
         widget=MultipleFileInput(attrs={"accept": ACCEPTED_FILES}),
     )
+    reminder_slots = forms.MultipleChoiceField(
+        label=_("Pengingat lewat e-mail"),
+        choices=SLOT_CHOICES,
+        required=False,
+        initial=default_reminder_slots,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Dikirim kepada setiap undangan yang tidak menolak. Waktu yang sudah lewat dilewati."),
+        error_messages={"invalid_choice": _("Pilih waktu pengingat dari daftar.")},
+    )
+    reminder_note = forms.CharField(
+        label=_("Pesan tambahan pada pengingat"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Boleh dikosongkan. Dimuat di setiap e-mail pengingat rapat ini, paling banyak 300 huruf."),
+        error_messages={
+            "max_length": _("Pesan tambahan paling banyak %(limit_value)d huruf (sekarang %(show_value)d)."),
+        },
+    )
 
     def __init__(self, *args, meeting=None, **kwargs):
         self.meeting = meeting
@@ -124,7 +144,8 @@ class MeetingForm(ServiceErrorsMixin, forms.Form):
 
     @staticmethod
     def meeting_fields():
-        return ("kind", "title", "start", "end", "venue", "online_url", "description")
+        return ("kind", "title", "start", "end", "venue", "online_url", "description", "reminder_slots",
+                "reminder_note")
 
     def clean_title(self):
         title = " ".join(self.cleaned_data["title"].split())
@@ -134,6 +155,10 @@ class MeetingForm(ServiceErrorsMixin, forms.Form):
 
     def clean_venue(self):
         return " ".join(self.cleaned_data["venue"].split())
+
+    def clean_reminder_slots(self):
+        # In the order they come before the meeting, whatever order the browser sent.
+        return [key for key in SLOT_KEYS if key in self.cleaned_data["reminder_slots"]]
 
     def clean(self):
         data = super().clean()

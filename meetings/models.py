@@ -16,6 +16,11 @@ def material_path(instance, filename):
     return upload_path("meetings", filename)
 
 
+def default_reminder_slots():
+    # H-3 and H-1 at 08:00 WITA, and two hours before the start (brief §8).
+    return ["h-3", "h-1", "2h"]
+
+
 def new_token():
     # 256 bits: unguessable, and short enough for an e-mail link.
     return secrets.token_urlsafe(32)
@@ -66,6 +71,10 @@ class Meeting(models.Model):
     cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)
     # RFC 5545 SEQUENCE: grows with every change invitees must hear about.
     sequence = models.PositiveIntegerField(default=0)
+    # Reminder slots (see meetings.reminders.SLOT_CHOICES) and an optional line
+    # staff add to every reminder of this meeting.
+    reminder_slots = models.JSONField(_("pengingat"), default=default_reminder_slots, blank=True)
+    reminder_note = models.CharField(_("pesan tambahan pada pengingat"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -284,3 +293,110 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class ReminderQuerySet(models.QuerySet):
+    def due(self, now=None):
+        return self.filter(status=Reminder.Status.SCHEDULED, due_at__lte=now or timezone.now())
+
+    def unsent(self):
+        return self.filter(status__in=Reminder.UNSENT)
+
+
+class Reminder(models.Model):
+    """The outbox: one row per e-mail to send (an invitation and a slot, a notice, a follow-up).
+
+    The database is the queue: a dispatcher claims due rows, a worker sends
+    them and records the outcome on the row, so a lost task or a Redis
+    restart loses nothing: the next scan finds what is still due.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("Undangan")
+        CHANGE = "change", _("Perubahan jadwal")
+        CANCELLATION = "cancellation", _("Pembatalan")
+        REMINDER = "reminder", _("Pengingat")
+        ORGANISER = "organiser", _("Pengingat untuk penyelenggara")
+        FOLLOW_UP = "follow_up", _("Pengingat tindak lanjut")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Terjadwal")
+        SENDING = "sending", _("Sedang dikirim")
+        SENT = "sent", _("Terkirim")
+        FAILED = "failed", _("Gagal")
+        CANCELLED = "cancelled", _("Dibatalkan")
+        SKIPPED = "skipped", _("Dilewati")
+
+    UNSENT = (Status.SCHEDULED, Status.SKIPPED, Status.CANCELLED)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders")
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    follow_up = models.ForeignKey(FollowUp, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    # Which reminder this is: "h-3", "2h", "invite", "change-4", "h+1", "due-3"...
+    slot = models.CharField(_("slot"), max_length=32)
+    due_at = models.DateTimeField(_("jadwal kirim"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(_("penerima"), blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(_("galat terakhir"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pengingat")
+        verbose_name_plural = _("pengingat")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "slot"],
+                condition=Q(invitation__isnull=False),
+                name="reminder_one_per_invitation_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["follow_up", "slot"],
+                condition=Q(follow_up__isnull=False),
+                name="reminder_one_per_follow_up_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "slot"],
+                condition=Q(invitation__isnull=True, follow_up__isnull=True),
+                name="reminder_one_per_meeting_slot",
+            ),
+        ]
+        indexes = [
+            # The dispatcher's scan every minute: only scheduled rows, by due time.
+            models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="reminder_due_scan"),
+            # The sweeper's scan for rows stuck in flight.
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="reminder_sending_scan"),
+            models.Index(fields=["meeting", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.slot} — {self.meeting}"
+
+
+class Notification(models.Model):
+    """An in-portal notice for a logged-in user (the header count and the list page)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    reminder = models.OneToOneField(Reminder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.CharField(_("pesan"), max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notifikasi")
+        verbose_name_plural = _("notifikasi")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.text

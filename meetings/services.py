@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from organizations.models import Board
 from portal.lib.uploads import clean_filename, validate_upload
 
+from . import reminders
 from .models import (
     AgendaItem,
     CalendarFeed,
@@ -23,6 +24,7 @@ from .models import (
     Meeting,
     MeetingChange,
     Minutes,
+    Reminder,
     new_token,
 )
 from .selectors import scope_memberships
@@ -69,6 +71,7 @@ def meeting_create(*, by, agenda=(), **fields) -> Meeting:
     meeting.full_clean()
     meeting.save()
     agenda_replace(meeting=meeting, items=agenda)
+    reminders.reminders_plan(meeting=meeting)
     return meeting
 
 
@@ -113,8 +116,11 @@ def meeting_update(*, meeting: Meeting, by, agenda=None, **fields) -> Meeting:
     meeting.save()
     if notifiable:
         MeetingChange.objects.create(meeting=meeting, changed_by=by, sequence=meeting.sequence, changes=notifiable)
+        reminders.notices_enqueue(meeting=meeting, kind=Reminder.Kind.CHANGE)
     if agenda is not None:
         agenda_replace(meeting=meeting, items=agenda)
+    # Moving the meeting or changing its slots reschedules the unsent reminders.
+    reminders.reminders_plan(meeting=meeting)
     return meeting
 
 
@@ -133,6 +139,8 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str) -> Meeting:
         meeting=meeting, changed_by=by, sequence=meeting.sequence,
         changes={"status": [Meeting.Status.SCHEDULED, Meeting.Status.CANCELLED]}, note=meeting.cancel_reason,
     )
+    reminders.notices_enqueue(meeting=meeting, kind=Reminder.Kind.CANCELLATION)
+    reminders.reminders_plan(meeting=meeting)
     return meeting
 
 
@@ -154,6 +162,7 @@ def meeting_copy(*, meeting: Meeting, by, start, end) -> Meeting:
     copy = meeting_create(
         by=by, kind=meeting.kind, title=meeting.title, start=start, end=end, venue=meeting.venue,
         online_url=meeting.online_url, description=meeting.description,
+        reminder_slots=list(meeting.reminder_slots or []), reminder_note=meeting.reminder_note,
         agenda=[{"title": a.title, "presenter": a.presenter, "duration_minutes": a.duration_minutes}
                 for a in meeting.agenda_items.all()],
     )
@@ -235,7 +244,15 @@ def invitations_add_scope(*, meeting, reach, positions, kecamatan=(), boards=(),
     new = [invitation_from_membership(meeting, m) for m in memberships if m.person_id not in already]
     # ignore_conflicts: a concurrent invite of the same person must not fail the whole scope.
     Invitation.objects.bulk_create(new, ignore_conflicts=True)
+    _invited(meeting, meeting.invitations.filter(person_id__in=[i.person_id for i in new]))
     return InviteResult(reached=len(memberships), added=len(new))
+
+
+def _invited(meeting, invitations):
+    """New invitees hear about the meeting now and get its reminders later."""
+    invitations = list(invitations)
+    reminders.notices_enqueue(meeting=meeting, kind=Reminder.Kind.INVITATION, invitations=invitations)
+    reminders.reminders_plan(meeting=meeting, invitations=invitations)
 
 
 def invitation_add_guest(*, meeting, name, email, position="", board_name="") -> Invitation:
@@ -251,6 +268,7 @@ def invitation_add_guest(*, meeting, name, email, position="", board_name="") ->
                             is_guest=True)
     invitation.full_clean(exclude=["token"])
     invitation.save()
+    _invited(meeting, [invitation])
     return invitation
 
 
@@ -274,6 +292,8 @@ def invitation_answer(*, invitation: Invitation, answer: str, delegate_name="", 
     invitation.responded_at = now or timezone.now()
     invitation.full_clean(exclude=["token"])
     invitation.save(update_fields=["rsvp", "delegate_name", "delegate_email", "responded_at"])
+    # Declining cancels the invitee's reminders; changing one's mind brings the future ones back.
+    reminders.reminders_plan(meeting=invitation.meeting, invitations=[invitation], now=now)
     return invitation
 
 
@@ -345,6 +365,7 @@ def follow_up_add(*, meeting: Meeting, description: str, board: Board, due_date)
     follow_up = FollowUp(meeting=meeting, description=description, board=board, due_date=due_date)
     follow_up.full_clean()
     follow_up.save()
+    reminders.follow_up_plan(follow_up=follow_up)
     return follow_up
 
 
@@ -353,6 +374,7 @@ def follow_up_set_status(*, follow_up: FollowUp, status: str) -> FollowUp:
         raise ValidationError({"status": _("Status tindak lanjut tidak dikenal.")})
     follow_up.status = status
     follow_up.save(update_fields=["status"])
+    reminders.follow_up_plan(follow_up=follow_up)
     return follow_up
 
 

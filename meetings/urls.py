@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attendance, calendar, rsvp, schedule
+from .views import attendance, calendar, notifications, rsvp, schedule
 
 app_name = "meetings"
 
@@ -39,4 +39,9 @@ urlpatterns = [
     path("<int:pk>/undangan.pdf", attendance.pdf_invitation, name="pdf_invitation"),
     path("<int:pk>/daftar-hadir.pdf", attendance.pdf_attendance, name="pdf_attendance"),
     path("<int:pk>/notulen.pdf", attendance.pdf_minutes, name="pdf_minutes"),
+    # In-portal notices (each user their own) and staff's "send again" for a failed e-mail.
+    path("notifikasi/", notifications.notification_list, name="notifications"),
+    path("notifikasi/<int:pk>/dibaca/", notifications.notification_read, name="notification_read"),
+    path("notifikasi/dibaca-semua/", notifications.notifications_read_all, name="notifications_read_all"),
+    path("<int:pk>/pengingat/<int:reminder_pk>/kirim-ulang/", notifications.reminder_resend, name="reminder_resend"),
 ]

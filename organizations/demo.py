@@ -241,6 +241,9 @@ STREETS = (
 # --- Demo logins ------------------------------------------------------------------
 
 
+STAFF_LOGIN_EMAIL = f"staf@{DEMO_DOMAIN}"
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     role: str
@@ -255,7 +258,7 @@ class DemoLogin:
 
 DEMO_LOGINS = (
     DemoLogin("Admin sistem", f"admin@{DEMO_DOMAIN}", is_superuser=True),
-    DemoLogin("Staf DP3AKB", f"staf@{DEMO_DOMAIN}", staff_office=True),
+    DemoLogin("Staf DP3AKB", STAFF_LOGIN_EMAIL, staff_office=True),
     # Two kelurahan in different kecamatan: Manggar (Balikpapan Timur), Prapatan (Balikpapan Kota).
     DemoLogin("Ketua LPM", f"ketua.manggar@{DEMO_DOMAIN}", "64.71.01.1001", Board.Kind.LPM, Position.KETUA),
     DemoLogin("Anggota LPM", f"anggota.manggar@{DEMO_DOMAIN}", "64.71.01.1001", Board.Kind.LPM, Position.ANGGOTA),

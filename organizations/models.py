@@ -128,6 +128,8 @@ class Person(models.Model):
     gender = models.CharField(_("jenis kelamin"), max_length=1, choices=Gender.choices)
     phone = models.CharField(_("nomor HP/WhatsApp"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # The language of the e-mails this person receives; follows their language switch.
+    language = models.CharField(_("bahasa"), max_length=5, choices=settings.LANGUAGES, default="id")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("akun portal"),

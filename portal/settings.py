@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.lib.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.lib.context_processors.access",
+                "portal.lib.context_processors.notifications",
             ],
         },
     },
@@ -117,13 +118,16 @@ else:
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    # Its own folder per checkout by default; tests and benchmarks point it elsewhere.
+    _broker_dir = Path(env("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")))
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcast (pidbox) exchanges; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -136,10 +140,27 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_ACKS_LATE = False  # set per task: the sending task acknowledges late
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue tasks go to and workers read by default; the integration tests give each run its own.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# The whole schedule, in one place. The dispatcher's interval (seconds) is
+# shortened only by the test that runs `make run`'s worker and beat.
+REMINDER_DISPATCH_INTERVAL = env.float("REMINDER_DISPATCH_INTERVAL", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-reminders": {"task": "meetings.tasks.dispatch_due_reminders", "schedule": REMINDER_DISPATCH_INTERVAL},
+    "sweep-stuck-reminders": {"task": "meetings.tasks.sweep_stuck_reminders", "schedule": 300.0},
+}
 
 # --- E-mail ---------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# The domain in reminders' Message-IDs, which are derived from the outbox row.
+REMINDER_MESSAGE_ID_DOMAIN = env("REMINDER_MESSAGE_ID_DOMAIN", default="lpm-balikpapan.local")
+# Seconds to wait before each new try after a temporary failure (connection refused, 4xx);
+# after the last one the row is failed. And how long a row may stay "sending" (a killed
+# worker, a lost task) before the sweeper puts it back in the queue.
+REMINDER_RETRY_DELAYS = env.list("REMINDER_RETRY_DELAYS", cast=int, default=[10, 30, 60, 300, 900])
+REMINDER_SENDING_TIMEOUT = env.int("REMINDER_SENDING_TIMEOUT", default=600)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Portal LPM Balikpapan <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    # Before Django's own, which it wraps: a logged-in user's choice is kept for their e-mails too.
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("lembaga/", include("organizations.urls")),
     path("rapat/", include("meetings.urls")),

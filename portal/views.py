@@ -5,10 +5,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import set_language as django_set_language
 from kombu import Connection
 
 from organizations import selectors
 from organizations.access import access_for
+from organizations.models import Person
 
 
 @login_required
@@ -58,3 +60,16 @@ def healthz(request):
     healthy = all(checks.values())
     body = {"status": "ok" if healthy else "error", **{k: "ok" if v else "error" for k, v in checks.items()}}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def set_language(request):
+    """Django's language switch, remembered on the person so their e-mails follow it too.
+
+    The session and cookie still carry the choice for the browser; Person.language
+    is what reminders, sent later by a worker with no request, are written in.
+    """
+    response = django_set_language(request)
+    language = request.POST.get("language") if request.method == "POST" else None
+    if language in dict(settings.LANGUAGES) and request.user.is_authenticated:
+        Person.objects.filter(user=request.user).exclude(language=language).update(language=language)
+    return response

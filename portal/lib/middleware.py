@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from organizations.access import access_for
 
@@ -29,3 +31,19 @@ class RequireMFAForStaffMiddleware:
         from allauth.mfa.models import Authenticator
 
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Indonesian unless the user chose English with the language switch.
+
+    Django's LocaleMiddleware also follows the browser's Accept-Language, so
+    an office PC set up in English would get an English portal nobody asked
+    for; here only the switch's cookie counts.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in dict(settings.LANGUAGES):
+            chosen = settings.LANGUAGE_CODE
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -296,8 +296,9 @@ def test_attendance_page_query_count_does_not_grow_with_invitees(client, staff, 
         for n in range(invitees)
     )
     client.force_login(staff)
-    # session, user, staff group, user's memberships, meeting, invitations, totals, boards for the walk-in form
-    with django_assert_num_queries(8):
+    # session, user, staff group, user's memberships, meeting, invitations, totals, boards for the walk-in form,
+    # the unread-notices count in the header
+    with django_assert_num_queries(9):
         response = client.get(attendance_url(meeting))
     assert response.status_code == 200
     assert response.content.decode().count('class="attendance-row') == invitees

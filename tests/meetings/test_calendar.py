@@ -118,14 +118,15 @@ def test_agenda_query_count_does_not_grow_with_meetings(client, officer_a, staff
     for _ in range(count):
         invite(MeetingFactory(organiser=staff), officer_a)
     client.force_login(officer_a)
-    # session, user, staff group, user's memberships, page count, meetings, the officer's invitations
-    with django_assert_num_queries(7):
+    # session, user, staff group, user's memberships, page count, meetings, the officer's invitations,
+    # the unread-notices count in the header
+    with django_assert_num_queries(8):
         response = client.get(AGENDA)
     assert len(response.context["meetings"]) == count
 
     client.force_login(staff)
-    # session, user, staff group, user's memberships, page count, meetings with counts
-    with django_assert_num_queries(6):
+    # session, user, staff group, user's memberships, page count, meetings with counts, unread-notices count
+    with django_assert_num_queries(7):
         response = client.get(AGENDA)
     assert len(response.context["meetings"]) == count
 
@@ -188,8 +189,8 @@ def test_month_query_count_does_not_grow_with_meetings(client, officer_a, staff,
     for day in range(count):
         invite(meeting_at(at(2027, 3, 1 + day), organiser=staff), officer_a)
     client.force_login(officer_a)
-    # session, user, staff group, user's memberships, meetings, the officer's invitations
-    with django_assert_num_queries(6):
+    # session, user, staff group, user's memberships, meetings, the officer's invitations, unread-notices count
+    with django_assert_num_queries(7):
         response = client.get(MONTH, {"bulan": "2027-03"})
     assert response.context["meeting_count"] == count
 

@@ -455,8 +455,8 @@ def test_rsvp_table_query_count_does_not_grow_with_invitees(client, staff, meeti
     InvitationFactory.create_batch(invitees, meeting=meeting, person=None, name="Tamu", board_name="LPM X",
                                    kecamatan_name="Kecamatan A")
     client.force_login(staff)
-    # session, user, staff group, user's memberships, meeting, invitations
-    with django_assert_num_queries(6):
+    # session, user, staff group, user's memberships, meeting, invitations, the unread-notices count in the header
+    with django_assert_num_queries(7):
         response = client.get(table_url(meeting))
     assert response.context["summary"].overall.total == invitees
 

@@ -620,8 +620,8 @@ def test_list_query_count_does_not_grow_with_meetings(client, staff, board_a, si
     _grow_meetings(size, board_a)
     client.force_login(staff)
     # session, user, staff group, user's memberships, the chosen kecamatan (form check), count,
-    # page of meetings with their counts, kecamatan choices (rendering the filter)
-    with django_assert_num_queries(8):
+    # page of meetings with their counts, kecamatan choices (rendering the filter), unread-notices count
+    with django_assert_num_queries(9):
         response = client.get(reverse("meetings:list"), {"kecamatan": board_a.region.parent_id})
     assert response.status_code == 200
     assert len(response.context["page_obj"]) == size

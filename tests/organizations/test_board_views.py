@@ -117,8 +117,8 @@ def test_board_page_query_count_does_not_grow_with_members(client, staff, board_
     _grow(board_a, members)
     client.force_login(staff)
     # session, user, staff group check, memberships of the user, board, board+officers prefetch (2),
-    # the board's open follow-ups
-    with django_assert_num_queries(8):
+    # the board's open follow-ups, the unread-notices count in the header
+    with django_assert_num_queries(9):
         response = client.get(board_url(board_a))
     assert response.status_code == 200
 
@@ -130,8 +130,9 @@ def test_directory_query_count_does_not_grow_with_boards(client, staff, world, b
         region = RegionFactory(parent=world["kec_a"])
         _grow(BoardFactory(region=region), 3)
     client.force_login(staff)
-    # session, user, staff group check, memberships of the user, the boards with their counts
-    with django_assert_num_queries(5):
+    # session, user, staff group check, memberships of the user, the boards with their counts,
+    # the unread-notices count in the header
+    with django_assert_num_queries(6):
         response = client.get(reverse("organizations:board_list"))
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == len(response.context["groups"][0][1]) + sum(
@@ -147,7 +148,7 @@ def test_home_query_count_does_not_grow_with_coordinated_boards(client, coordina
         _grow(BoardFactory(region=RegionFactory(parent=world["kec_a"])), 2)
     client.force_login(coordinator_a)
     # session, user, staff group check, memberships of the user, then boards + officers twice
-    # (the coordinator's own Forum board, and the boards of the kecamatan)
-    with django_assert_num_queries(8):
+    # (the coordinator's own Forum board, and the boards of the kecamatan), the unread-notices count
+    with django_assert_num_queries(9):
         response = client.get(reverse("home"))
     assert response.status_code == 200

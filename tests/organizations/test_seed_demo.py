@@ -177,3 +177,20 @@ def test_it_adds_a_synthetic_city_at_scale_2(seeded):
     after = counts()
     seed("--scale", "2")
     assert counts() == after
+
+
+def test_it_creates_demo_meetings_once(db):
+    from meetings.models import Invitation, Meeting, Reminder
+
+    call_command("seed_demo", stdout=io.StringIO())
+    upcoming = Meeting.objects.get(title__startswith="Rakor LPM Kecamatan Balikpapan Timur")
+    past = Meeting.objects.get(title__startswith="Pembinaan Pengurus LPM")
+    assert upcoming.status == Meeting.Status.SCHEDULED and upcoming.invitations.exists()
+    # The coming Rakor went through the services: its invitees have notices and reminders waiting.
+    assert Reminder.objects.filter(meeting=upcoming, kind=Reminder.Kind.INVITATION).count() == (
+        upcoming.invitations.count())
+    assert past.status == Meeting.Status.HELD and hasattr(past, "minutes")
+    assert past.invitations.filter(attendance=Invitation.Attendance.PRESENT).exists()
+    counts = (Meeting.objects.count(), Invitation.objects.count(), Reminder.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Meeting.objects.count(), Invitation.objects.count(), Reminder.objects.count()) == counts

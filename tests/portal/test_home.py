@@ -59,3 +59,12 @@ def test_staff_home_flags_a_term_ending_within_90_days_but_not_120(client, staff
     response = client.get(reverse("home"))
     assert [b.name for b in response.context["attention"]] == ["LPM Kelurahan A1"]
     assert response.context["summary"]["boards_term_ending"] == 1
+
+
+def test_an_english_browser_still_gets_indonesian_until_english_is_chosen(client, officer_a):
+    client.force_login(officer_a)
+    body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="id">' in body
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="id-ID,id;q=0.9").content.decode()
+    assert '<html lang="en">' in body

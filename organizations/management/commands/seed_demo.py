@@ -1,7 +1,9 @@
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from meetings.demo import demo_meetings
 from organizations import demo
 
 
@@ -32,6 +34,11 @@ class Command(BaseCommand):
         )
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
+        organiser = get_user_model().objects.filter(email=demo.STAFF_LOGIN_EMAIL).first()
+        if organiser is not None:
+            meetings = demo_meetings(organiser=organiser)
+            if meetings:
+                self.stdout.write(f"Rapat demo: {meetings} baru.")
         self._print_logins(result.logins)
 
     def _print_logins(self, logins):
