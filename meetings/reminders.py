@@ -217,7 +217,10 @@ def _dispatch_soon():
 
 
 def reminders_claim(*, now=None, limit=BATCH_SIZE) -> list[int]:
-    """Atomically take up to ``limit`` due rows for sending; no row is ever taken twice."""
+    """Atomically take up to ``limit`` due rows for sending; no row is ever taken twice.
+
+    The rows' ``claimed_at`` is ``now``: the sending task gets it to know its claim.
+    """
     now = now or timezone.now()
     due = Reminder.objects.due(now).order_by("due_at", "pk")
     with transaction.atomic():
@@ -295,13 +298,21 @@ def message_id_for(reminder: Reminder) -> str:
     return f"<reminder.{reminder.pk}.{reminder.slot}@{domain}>"
 
 
-def reminders_send_batch(*, ids, now=None) -> BatchResult:
-    """Send claimed rows over one SMTP connection and record each outcome."""
+def reminders_send_batch(*, ids, claimed_at=None, now=None) -> BatchResult:
+    """Send claimed rows over one SMTP connection and record each outcome.
+
+    With ``claimed_at`` only rows still held by that claim are sent: a task
+    redelivered long after a crash finds its rows requeued by the sweeper
+    (and perhaps claimed again by another worker) and leaves them alone.
+    """
     from .notices import build_message, notify_in_portal, skip_reason
 
     result = BatchResult()
+    held = Reminder.objects.filter(pk__in=list(ids), status=Reminder.Status.SENDING)
+    if claimed_at is not None:
+        held = held.filter(claimed_at=claimed_at)
     rows = list(
-        Reminder.objects.filter(pk__in=list(ids), status=Reminder.Status.SENDING)
+        held
         .select_related("meeting__organiser", "invitation__person__user", "follow_up__board")
         # The text, HTML and calendar of each message list the agenda: one query per batch, not two per row.
         .prefetch_related("meeting__agenda_items")

@@ -939,3 +939,22 @@ def test_it_skips_a_reminder_first_picked_up_hours_after_its_time(meeting, invit
     fresh.refresh_from_db()
     assert stale.status == Reminder.Status.SKIPPED and "Terlambat" in stale.last_error
     assert fresh.status == Reminder.Status.SENT
+
+
+def test_a_batch_redelivered_after_the_sweeper_leaves_reclaimed_rows_alone(meeting, invitation_a):
+    """A crashed worker's task comes back an hour later: the rows belong to a newer claim now."""
+    now = timezone.now()
+    row = Reminder.objects.create(meeting=meeting, invitation=invitation_a, kind=Reminder.Kind.REMINDER,
+                                  slot="h-1", due_at=now - datetime.timedelta(minutes=1))
+    first_claim = now - datetime.timedelta(hours=1)
+    assert reminders.reminders_claim(now=first_claim - datetime.timedelta(seconds=1)) == []
+    Reminder.objects.filter(pk=row.pk).update(due_at=first_claim - datetime.timedelta(minutes=1))
+    assert reminders.reminders_claim(now=first_claim) == [row.pk]
+    assert reminders.reminders_sweep(now=now) == 1
+    assert reminders.reminders_claim(now=now) == [row.pk]
+    stale = reminders.reminders_send_batch(ids=[row.pk], claimed_at=first_claim, now=now)
+    assert stale.sent == 0
+    row.refresh_from_db()
+    assert row.status == Reminder.Status.SENDING
+    current = reminders.reminders_send_batch(ids=[row.pk], claimed_at=row.claimed_at, now=now)
+    assert current.sent == 1
