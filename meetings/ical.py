@@ -172,3 +172,45 @@ def meeting_calendar(meetings, *, method: str = "PUBLISH", name: str | None = No
 @functools.cache
 def _vtimezone(tzid: str) -> Timezone:
     return Timezone.from_tzid(tzid)
+
+
+# A stand-in for the invitee in a calendar built once for many invitees; it
+# never leaves this module (see AttendeeCalendar).
+_PLACEHOLDER = "mailto:attendee-placeholder@invalid"
+
+
+class AttendeeCalendar:
+    """One meeting's REQUEST or CANCEL, built and serialised once, for many invitees.
+
+    ``to_ical(invitation)`` returns the bytes that
+    ``meeting_calendar([meeting], method=method, attendee=invitation, stamp=stamp).to_ical()``
+    would: the calendar is serialised once with a placeholder ATTENDEE, and
+    each invitee's ATTENDEE line (serialised by icalendar itself, so escaping
+    and folding are the library's) takes the placeholder's place. Properties
+    are serialised sorted by name, so the line sits where it would anyway.
+    """
+
+    def __init__(self, meeting: Meeting, *, method: str, stamp: datetime.datetime | None = None):
+        calendar = meeting_calendar([meeting], method=method, stamp=stamp)
+        event = calendar.walk("VEVENT")[0]
+        event.add("attendee", vCalAddress(_PLACEHOLDER))
+        content = calendar.to_ical()
+        parts = content.split(b"\r\nATTENDEE:" + _PLACEHOLDER.encode() + b"\r\n")
+        if len(parts) != 2:  # cannot happen: property lines never start with a space-less "ATTENDEE:" twice
+            raise ValueError("the attendee placeholder is not exactly once in the calendar")
+        self.head, self.tail = parts[0] + b"\r\n", parts[1]
+
+    def to_ical(self, attendee: Invitation | None) -> bytes:
+        return self.head + attendee_line(attendee) + self.tail
+
+
+def attendee_line(invitation: Invitation | None) -> bytes:
+    """The invitee's ATTENDEE content line, folded, with its CRLF; empty without an address."""
+    if invitation is None or not invitation.email:
+        return b""
+    holder = Event()
+    holder.add("attendee", _attendee(invitation))
+    content = holder.to_ical()
+    begin, end = b"BEGIN:VEVENT\r\n", b"END:VEVENT\r\n"
+    assert content.startswith(begin) and content.endswith(end)
+    return content[len(begin):-len(end)]

@@ -5,17 +5,22 @@ reminder for a meeting that was cancelled meanwhile, or for an invitee who
 declined, is skipped with the reason on the row.
 """
 
+import copy
 import datetime
+import re
+import secrets
 import urllib.parse
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from organizations.models import Membership
 from portal.lib.formats import time_range
-from portal.lib.mail import build_templated_mail
+from portal.lib.mail import TemplatedMail, build_templated_mail
 
 from . import ical
 from .models import FollowUp, Invitation, Meeting, Minutes, Notification, Reminder
@@ -159,43 +164,134 @@ def subject_line(row: Reminder) -> str:
     return _("Pengingat: %(title)s") % {"title": meeting.title}
 
 
-def build_message(row: Reminder):
-    """The e-mail for a row (text, HTML, and a calendar invite for invitees), or None without an address."""
+def build_message(row: Reminder, *, cache: dict | None = None):
+    """The e-mail for a row (text, HTML, and a calendar invite for invitees), or None without an address.
+
+    ``cache`` (a dict kept for one batch, see reminders_send_batch) holds what
+    the messages of a batch share; the messages are the same as without it.
+    The calendar of a meeting is built and serialised once per method,
+    sequence and language, and only the invitee's ATTENDEE line differs; an
+    invitee's text and HTML are rendered once per group of invitees who get
+    the same wording (see shared_bodies), and only their name and answer
+    links differ.
+    """
     to = recipients(row)
     if not to:
         return None
     meeting, invitation = row.meeting, row.invitation
     with translation.override(language_of(row)):
-        context = {
-            "row": row,
-            "kind": row.kind,
-            "meeting": meeting,
-            "invitation": invitation,
-            "follow_up": row.follow_up,
-            "when": time_range(meeting.start, meeting.end),
-            "subject": subject_line(row),
-            "meeting_url": absolute(reverse("meetings:detail", args=[meeting.pk])),
-            "whatsapp": whatsapp_link(meeting),
-            "links": rsvp_links(invitation) if invitation is not None else None,
-            "asks_answer": invitation is not None and invitation.rsvp == Invitation.Rsvp.PENDING
-            and row.kind in (Reminder.Kind.INVITATION, Reminder.Kind.REMINDER),
-            "missing": organiser_missing(meeting) if row.kind == Reminder.Kind.ORGANISER else [],
-            "agenda": list(meeting.agenda_items.all()),
-            # The delegate hears instead of the invitee: greet them, and say whom they stand in for.
-            "for_delegate": for_delegate(invitation),
-            "greeting_name": greeting_name(row),
-            "has_calendar": row.kind in INVITEE_KINDS,
-            "attendance_url": absolute(reverse("meetings:attendance", args=[meeting.pk])),
-            "minutes_edit_url": absolute(reverse("meetings:minutes_edit", args=[meeting.pk])),
-            "follow_ups_url": absolute(reverse("meetings:minutes", args=[meeting.pk])) + "#tindak-lanjut",
-        }
-        message = build_templated_mail("meetings/email/notice", to=to, context=context)
+        if cache is not None and _shares_bodies(row):
+            subject, text, html = shared_bodies(cache, row)
+            message = TemplatedMail(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to)
+            message.attach_alternative(html, "text/html")
+        else:
+            message = build_templated_mail("meetings/email/notice", to=to, context=message_context(row))
         if row.kind in INVITEE_KINDS:
             method = "CANCEL" if row.kind == Reminder.Kind.CANCELLATION else "REQUEST"
-            calendar = ical.meeting_calendar([meeting], method=method, attendee=invitation)
+            if cache is None:
+                content = ical.meeting_calendar([meeting], method=method, attendee=invitation).to_ical()
+            else:
+                content = shared_calendar(cache, meeting, method).to_ical(invitation)
             # MIMEText adds the charset itself; naming it here too would repeat the parameter.
-            message.attach("undangan.ics", calendar.to_ical(), f"text/calendar; method={method}")
+            message.attach("undangan.ics", content, f"text/calendar; method={method}")
     return message
+
+
+def message_context(row: Reminder, invitation: Invitation | None = None) -> dict:
+    """The templates' context for a row; ``invitation`` stands in for the row's own (see shared_bodies)."""
+    meeting = row.meeting
+    invitation = invitation if invitation is not None else row.invitation
+    return {
+        "row": row,
+        "kind": row.kind,
+        "meeting": meeting,
+        "invitation": invitation,
+        "follow_up": row.follow_up,
+        "when": time_range(meeting.start, meeting.end),
+        "subject": subject_line(row),
+        "meeting_url": absolute(reverse("meetings:detail", args=[meeting.pk])),
+        "whatsapp": whatsapp_link(meeting),
+        "links": rsvp_links(invitation) if invitation is not None else None,
+        "asks_answer": invitation is not None and invitation.rsvp == Invitation.Rsvp.PENDING
+        and row.kind in (Reminder.Kind.INVITATION, Reminder.Kind.REMINDER),
+        "missing": organiser_missing(meeting) if row.kind == Reminder.Kind.ORGANISER else [],
+        "agenda": list(meeting.agenda_items.all()),
+        # The delegate hears instead of the invitee: greet them, and say whom they stand in for.
+        "for_delegate": for_delegate(invitation),
+        "greeting_name": invitation.name if invitation is not None and not for_delegate(invitation)
+        else greeting_name(row),
+        "has_calendar": row.kind in INVITEE_KINDS,
+        "attendance_url": absolute(reverse("meetings:attendance", args=[meeting.pk])),
+        "minutes_edit_url": absolute(reverse("meetings:minutes_edit", args=[meeting.pk])),
+        "follow_ups_url": absolute(reverse("meetings:minutes", args=[meeting.pk])) + "#tindak-lanjut",
+    }
+
+
+# Stand-ins rendered in place of an invitee's name and RSVP token, then
+# replaced; random, so no text people typed can contain them.
+_NAME_MARK = f"\ue000{secrets.token_hex(8)}\ue000"
+_TOKEN_MARK = f"t{secrets.token_hex(16)}"
+
+
+def _shares_bodies(row: Reminder) -> bool:
+    """Whether the row's wording depends on the invitee only through their name and answer links.
+
+    Delegations (the delegate's name, the board) and nameless invitees (a
+    different greeting) are rendered one by one.
+    """
+    invitation = row.invitation
+    return (row.kind in INVITEE_KINDS and invitation is not None and bool(invitation.name)
+            and invitation.rsvp != Invitation.Rsvp.DELEGATED)
+
+
+def shared_bodies(cache: dict, row: Reminder) -> tuple[str, str, str]:
+    """Subject, text and HTML for an invitee's row, rendered once per group in the active language.
+
+    The group is everything else the templates read: the meeting (its
+    sequence and last change), the kind, the slot, the invitee's answer and
+    the language. The templates are rendered for a stand-in invitee whose
+    name and token are marks; each invitee's name (HTML-escaped in the HTML
+    part, as the template would) and answer-page address replace them.
+    """
+    meeting, invitation = row.meeting, row.invitation
+    key = ("bodies", meeting.pk, meeting.sequence, meeting.updated_at, row.kind, row.slot, invitation.rsvp,
+           translation.get_language())
+    rendered = cache.get(key)
+    if rendered is None:
+        stand_in = copy.copy(invitation)
+        stand_in.name, stand_in.token = _NAME_MARK, _TOKEN_MARK
+        context = message_context(row, stand_in)
+        subject = " ".join(render_to_string("meetings/email/notice_subject.txt", context).split())
+        text = render_to_string("meetings/email/notice.txt", context)
+        html = render_to_string("meetings/email/notice.html", context)
+        mark_page = rsvp_links(stand_in)["page"]
+        if _NAME_MARK in subject or _TOKEN_MARK in subject:  # the subject names the meeting, never the invitee
+            raise AssertionError("the subject must not depend on the invitee")
+        rendered = cache[key] = (subject, text, html, mark_page)
+    subject, text, html, mark_page = rendered
+    page = rsvp_links(invitation)["page"]
+    text = _fill(text, {_NAME_MARK: invitation.name, mark_page: page})
+    html = _fill(html, {_NAME_MARK: escape(invitation.name), escape(mark_page): escape(page)})
+    return subject, text, html
+
+
+def _fill(rendered: str, values: dict) -> str:
+    pattern = re.compile("|".join(re.escape(mark) for mark in values))
+    return pattern.sub(lambda match: values[match.group(0)], rendered)
+
+
+def shared_calendar(cache: dict, meeting: Meeting, method: str) -> ical.AttendeeCalendar:
+    """The meeting's calendar for this batch, in the active language, built on first use.
+
+    Keyed by everything the calendar is built from that could differ between
+    rows of one batch: the meeting, its sequence and last change, the method
+    and the language (summary, description and alarm are translated).
+    """
+    key = ("calendar", meeting.pk, meeting.sequence, meeting.updated_at, method, translation.get_language())
+    calendar = cache.get(key)
+    if calendar is None:
+        calendar = cache[key] = ical.AttendeeCalendar(meeting, method=method)
+    return calendar
 
 
 def notify_in_portal(row: Reminder):

@@ -321,6 +321,8 @@ def reminders_send_batch(*, ids, claimed_at=None, now=None) -> BatchResult:
     if not rows:
         return result
     mail = get_connection(fail_silently=False)
+    # What the messages of this batch share (the calendar, the rendered bodies), built once.
+    shared = {}
     try:
         for row in rows:
             now_row = now or timezone.now()
@@ -330,7 +332,7 @@ def reminders_send_batch(*, ids, claimed_at=None, now=None) -> BatchResult:
                 result.skipped += 1
                 continue
             notify_in_portal(row)
-            message = build_message(row)
+            message = build_message(row, cache=shared)
             if message is None:
                 _finish(row, Reminder.Status.SKIPPED, error=str(_("Tidak ada alamat e-mail penerima.")))
                 result.skipped += 1

@@ -184,3 +184,45 @@ def test_ics_download_permissions(client, officer_a, officer_b, staff, invitatio
     client.force_login(staff)
     assert client.get(url).status_code == 200
     assert client.get(reverse("meetings:ics", args=[999999])).status_code == 404
+
+
+# --- one calendar for many invitees (the reminder batches) ------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_the_shared_calendar_gives_each_invitee_exactly_their_own_calendar(online_meeting, method):
+    from tests.factories import InvitationFactory
+
+    stamp = datetime.datetime(2026, 5, 1, 2, 3, 4, tzinfo=datetime.UTC)
+    invitees = [
+        InvitationFactory(meeting=online_meeting, person=None, name="Siti", email="siti@example.org"),
+        # Escaping (comma, semicolon, quote, colon) and folding past 75 octets, with multi-byte characters.
+        InvitationFactory(meeting=online_meeting, person=None,
+                          name='Dra. Hj. "Ani", S.Sos.; M.Si: Ketua LPM Kelurahan Gunung Samarinda Baru — Ümit Çelik',
+                          email="ani.panjang.sekali.namanya@kelurahan-gunung-samarinda-baru.example.org",
+                          rsvp=Invitation.Rsvp.ACCEPTED),
+        InvitationFactory(meeting=online_meeting, person=None, name="Wakil", email="w@example.org",
+                          rsvp=Invitation.Rsvp.DELEGATED, delegate_name="Budi", delegate_email="budi@example.org"),
+        InvitationFactory(meeting=online_meeting, person=None, name="Tamu", email="", rsvp=Invitation.Rsvp.DECLINED),
+    ]
+    online_meeting.refresh_from_db()
+    shared = ical.AttendeeCalendar(online_meeting, method=method, stamp=stamp)
+
+    for invitation in invitees:
+        expected = ical.meeting_calendar([online_meeting], method=method, attendee=invitation, stamp=stamp)
+        content = shared.to_ical(invitation)
+        assert content == expected.to_ical()
+        calendar, event = parse(content), only_event(parse(content))
+        assert calendar["METHOD"] == method
+        assert event["UID"] == ical.event_uid(online_meeting)
+        assert event["SEQUENCE"] == online_meeting.sequence
+        assert event.decoded("DTSTART") == online_meeting.start
+        assert bool(event.walk("VALARM")) == (method == "REQUEST")
+        assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Asia/Makassar"]
+        if invitation.email:
+            assert str(event["ATTENDEE"]) == f"mailto:{invitation.email}"
+            assert str(event["ATTENDEE"].params["CN"]) == invitation.name
+            assert event["ATTENDEE"].params["PARTSTAT"] == ical.PARTSTAT[invitation.rsvp]
+        else:
+            assert "ATTENDEE" not in event
+    assert b"placeholder" not in shared.to_ical(invitees[0])

@@ -596,6 +596,79 @@ def test_reminders_carry_the_calendar_too_but_the_organiser_and_follow_ups_do_no
     assert organiser.attachments == []
 
 
+def test_a_batch_builds_the_calendar_once_per_language_and_each_invitee_gets_their_own(invited, mailoutbox):
+    meeting = invited.meeting
+    english = InvitationFactory(meeting=meeting, person=PersonFactory(language="en", name="Jane, Doe"))
+    others = [InvitationFactory(meeting=meeting, person=PersonFactory(name=f"Warga; {n}")) for n in range(3)]
+    Invitation.objects.filter(pk=others[0].pk).update(rsvp=Invitation.Rsvp.ACCEPTED)
+    invitations = [invited, english, *others]
+    reminders.notices_enqueue(meeting=meeting, kind=Reminder.Kind.INVITATION, invitations=invitations)
+
+    with mock.patch.object(ical, "AttendeeCalendar", wraps=ical.AttendeeCalendar) as built:
+        deliver(timezone.now())
+
+    assert len(mailoutbox) == 5
+    assert sorted(call.kwargs["method"] for call in built.call_args_list) == ["REQUEST", "REQUEST"]  # id and en
+    meeting.refresh_from_db()
+    for invitation in invitations:
+        invitation.refresh_from_db()
+        [message] = [m for m in mailoutbox if m.to == [invitation.email]]
+        calendar, part = calendar_of(message)
+        event = only_event(calendar)
+        with translation.override(notices.language_of(row(meeting, "invite", invitation))):
+            expected = ical.meeting_calendar([meeting], method="REQUEST", attendee=invitation,
+                                             stamp=event.decoded("DTSTAMP"))
+        # Byte for byte what the calendar built for this invitee alone would be.
+        assert message.attachments[0][1] == expected.to_ical().decode()
+        assert calendar.to_ical() == icalendar.Calendar.from_ical(expected.to_ical()).to_ical()
+        assert event["ATTENDEE"].params["CN"] == invitation.name
+        assert event["ATTENDEE"].params["PARTSTAT"] == ical.PARTSTAT[invitation.rsvp]
+        assert invitation.name in message.body
+
+
+def test_messages_built_with_the_batch_cache_are_the_messages_built_one_by_one(invited, staff):
+    meeting = invited.meeting
+    names = ['Ani <b>"&\'</b>', "Ümit Çelik; S.Sos., M.Si.", "Yth. {{ name }} %(name)s", ""]
+    invitations = [invited] + [
+        InvitationFactory(meeting=meeting, person=PersonFactory(language=language), name=name)
+        for language in ("id", "en") for name in names
+    ]
+    Invitation.objects.filter(pk=invitations[1].pk).update(rsvp=Invitation.Rsvp.ACCEPTED)
+    Invitation.objects.filter(pk=invitations[2].pk).update(rsvp=Invitation.Rsvp.DELEGATED, delegate_name="Budi",
+                                                           delegate_email="budi@example.org")
+    Invitation.objects.filter(pk=invitations[6].pk).update(rsvp=Invitation.Rsvp.DELEGATED, delegate_name="Wati")
+    reminders.reminders_plan(meeting=meeting)
+    reminders.notices_enqueue(meeting=meeting, kind=Reminder.Kind.INVITATION, invitations=invitations)
+    all_rows = list(rows(meeting).exclude(invitation=None)
+                    .select_related("meeting__organiser", "invitation__person__user").order_by("pk"))
+    services.meeting_cancel(meeting=meeting, by=staff, reason="Ruangan <dipakai>")
+    all_rows += list(rows(meeting, kind=Reminder.Kind.CANCELLATION).select_related("meeting", "invitation__person"))
+    assert len(all_rows) > 40
+
+    def parts(message):
+        stamp = re.compile(r"DTSTAMP:\d{8}T\d{6}Z\r\n")
+        return (message.subject, message.to, message.body, message.alternatives,
+                [(name, stamp.sub("", content), mime) for name, content, mime in message.attachments])
+
+    cache = {}
+    for reminder in all_rows:
+        assert parts(notices.build_message(reminder, cache=cache)) == parts(notices.build_message(reminder))
+    assert any(key[0] == "bodies" for key in cache)
+
+
+def test_the_shared_calendar_is_rebuilt_when_the_meeting_or_method_differs(invited):
+    meeting = invited.meeting
+    cache = {}
+    first = notices.shared_calendar(cache, meeting, "REQUEST")
+    assert notices.shared_calendar(cache, meeting, "REQUEST") is first
+    assert notices.shared_calendar(cache, meeting, "CANCEL") is not first
+    with translation.override("en"):
+        assert notices.shared_calendar(cache, meeting, "REQUEST") is not first
+    meeting.sequence += 1
+    assert notices.shared_calendar(cache, meeting, "REQUEST") is not first
+    assert len(cache) == 4
+
+
 # --- what the e-mails say ------------------------------------------------------------------------
 
 
@@ -958,3 +1031,40 @@ def test_a_batch_redelivered_after_the_sweeper_leaves_reclaimed_rows_alone(meeti
     assert row.status == Reminder.Status.SENDING
     current = reminders.reminders_send_batch(ids=[row.pk], claimed_at=row.claimed_at, now=now)
     assert current.sent == 1
+
+
+def test_the_mime_boundaries_are_chosen_up_front_and_the_parts_read_back(invited, mailoutbox):
+    from email.generator import Generator
+
+    from portal.lib.mail import TemplatedMail
+
+    reminders.notices_enqueue(meeting=invited.meeting, kind=Reminder.Kind.INVITATION, invitations=[invited])
+    deliver(timezone.now())
+    [message] = mailoutbox
+    assert isinstance(message, TemplatedMail)
+
+    with mock.patch.object(Generator, "_make_boundary", side_effect=AssertionError("no boundary chosen")):
+        data = message.message().as_bytes()
+    parsed = email.message_from_bytes(data)
+    boundaries = [part.get_boundary() for part in parsed.walk() if part.is_multipart()]
+    assert len(boundaries) == 2 and len(set(boundaries)) == 2
+    assert all(re.fullmatch(r"=+[0-9a-f]{32}==", boundary) for boundary in boundaries)
+    assert boundaries[0] != email.message_from_bytes(message.message().as_bytes()).get_boundary()
+    types = [part.get_content_type() for part in parsed.walk() if not part.is_multipart()]
+    assert types == ["text/plain", "text/html", "text/calendar"]
+    assert parsed.get_payload(0).get_payload(0).get_payload(decode=True).decode() == message.body
+
+
+def test_marking_a_row_sent_is_conditional_on_it_still_being_held(invited):
+    sending, requeued = list(rows(invited.meeting, kind=Reminder.Kind.REMINDER).order_by("pk")[:2])
+    Reminder.objects.filter(pk=sending.pk).update(status=Reminder.Status.SENDING, last_error="old")
+    now = timezone.now()
+
+    reminders._finish(sending, Reminder.Status.SENT, sent_at=now, recipients="a@example.org", message_id="<m@x>")
+    reminders._finish(requeued, Reminder.Status.SENT, sent_at=now, recipients="b@example.org", message_id="<n@x>")
+
+    sending.refresh_from_db()
+    assert (sending.status, sending.sent_at, sending.recipients, sending.message_id, sending.last_error) == (
+        Reminder.Status.SENT, now, "a@example.org", "<m@x>", "")
+    requeued.refresh_from_db()
+    assert requeued.status == Reminder.Status.SCHEDULED and requeued.sent_at is None and requeued.message_id == ""
