@@ -145,36 +145,39 @@ def reminders_plan(*, meeting: Meeting, now=None, invitations=None):
     return len(to_create), len(to_update)
 
 
+def _plan_one(*, rows, create, due, wanted, now):
+    """Create or reschedule one unsent row found by ``rows``; sent rows are history."""
+    if wanted:
+        status = Reminder.Status.SCHEDULED if due > now else Reminder.Status.SKIPPED
+    else:
+        status = Reminder.Status.CANCELLED
+    row = rows.first()
+    if row is None:
+        Reminder.objects.create(due_at=due, status=status, **create)
+    elif row.status in Reminder.UNSENT and (row.due_at, row.status) != (due, status):
+        row.due_at, row.status = due, status
+        row.save(update_fields=["due_at", "status"])
+
+
 def _plan_organiser(meeting, now):
     for slot in ORGANISER_SLOTS:
-        due = slot_due(slot, meeting.start)
-        wanted = meeting.status != Meeting.Status.CANCELLED
-        status = Reminder.Status.SCHEDULED if wanted and due > now else (
-            Reminder.Status.SKIPPED if wanted else Reminder.Status.CANCELLED)
-        row = Reminder.objects.filter(meeting=meeting, invitation=None, follow_up=None, slot=slot).first()
-        if row is None:
-            Reminder.objects.create(meeting=meeting, kind=Reminder.Kind.ORGANISER, slot=slot, due_at=due,
-                                    status=status)
-        elif row.status in Reminder.UNSENT and (row.due_at, row.status) != (due, status):
-            row.due_at, row.status = due, status
-            row.save(update_fields=["due_at", "status"])
+        _plan_one(
+            rows=Reminder.objects.filter(meeting=meeting, invitation=None, follow_up=None, slot=slot),
+            create={"meeting": meeting, "kind": Reminder.Kind.ORGANISER, "slot": slot},
+            due=slot_due(slot, meeting.start), wanted=meeting.status != Meeting.Status.CANCELLED, now=now,
+        )
 
 
 def follow_up_plan(*, follow_up: FollowUp, now=None):
     """Reminders to the responsible board before a follow-up is due and when it becomes overdue."""
     now = now or timezone.now()
     for slot in FOLLOW_UP_SLOTS:
-        due = follow_up_due(slot, follow_up.due_date)
-        wanted = follow_up.status == FollowUp.Status.OPEN
-        status = Reminder.Status.SCHEDULED if wanted and due > now else (
-            Reminder.Status.SKIPPED if wanted else Reminder.Status.CANCELLED)
-        row = Reminder.objects.filter(follow_up=follow_up, slot=slot).first()
-        if row is None:
-            Reminder.objects.create(meeting_id=follow_up.meeting_id, follow_up=follow_up,
-                                    kind=Reminder.Kind.FOLLOW_UP, slot=slot, due_at=due, status=status)
-        elif row.status in Reminder.UNSENT and (row.due_at, row.status) != (due, status):
-            row.due_at, row.status = due, status
-            row.save(update_fields=["due_at", "status"])
+        _plan_one(
+            rows=Reminder.objects.filter(follow_up=follow_up, slot=slot),
+            create={"meeting_id": follow_up.meeting_id, "follow_up": follow_up, "kind": Reminder.Kind.FOLLOW_UP,
+                    "slot": slot},
+            due=follow_up_due(slot, follow_up.due_date), wanted=follow_up.status == FollowUp.Status.OPEN, now=now,
+        )
 
 
 def notices_enqueue(*, meeting: Meeting, kind: str, invitations=None, now=None) -> int:
