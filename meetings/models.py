@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organizations.models import Board, Membership, Person, Region
 from portal.lib.uploads import private_storage, upload_path
@@ -201,9 +202,11 @@ class Invitation(models.Model):
         DELEGATED = "delegated", _("Diwakilkan")
 
     class Attendance(models.TextChoices):
-        PRESENT = "hadir", _("Hadir")
-        EXCUSED = "izin", _("Izin")
-        ABSENT = "tidak_hadir", _("Tidak hadir")
+        # The same Indonesian words as the answers above, but a record of who
+        # came, not a promise: the context keeps their translations apart.
+        PRESENT = "hadir", pgettext_lazy("attendance", "Hadir")
+        EXCUSED = "izin", pgettext_lazy("attendance", "Izin")
+        ABSENT = "tidak_hadir", pgettext_lazy("attendance", "Tidak hadir")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
     # Null for guests invited by name and e-mail (a Lurah, a Camat) and walk-ins.

@@ -356,3 +356,17 @@ def test_attendance_rate_by_board_is_one_query_and_empty_without_meetings(db, dj
     BoardFactory()
     with django_assert_num_queries(1):
         assert attendance_rate_by_board(since=timezone.now() - datetime.timedelta(days=365)) == []
+
+
+def test_attendance_and_answers_read_differently_in_english():
+    """'Hadir' is a promise in an answer and a fact on the attendance sheet."""
+    from django.utils import translation
+
+    from meetings.models import Invitation
+
+    with translation.override("en"):
+        assert Invitation.Attendance.PRESENT.label == "Present"
+        assert Invitation.Attendance.ABSENT.label == "Absent"
+        assert Invitation.Rsvp.ACCEPTED.label == "Attending"
+    with translation.override("id"):
+        assert Invitation.Attendance.PRESENT.label == Invitation.Rsvp.ACCEPTED.label == "Hadir"
