@@ -10,6 +10,7 @@ at groups or memberships themselves.
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -104,6 +105,13 @@ class Access:
             self.is_authenticated and meeting.invitations.filter(person__user_id=self.user_id).exists()
         ):
             raise Http404
+        return meeting
+
+    def get_managed_meeting_or_404(self, pk, queryset=None):
+        """A meeting for a staff action: 404 if the user may not see it, 403 if they may only read it."""
+        meeting = self.get_meeting_or_404(pk, queryset)
+        if not self.can_manage_meetings():
+            raise PermissionDenied
         return meeting
 
     def get_board_or_404(self, pk):

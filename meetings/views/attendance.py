@@ -7,7 +7,7 @@ a 404 from ``get_meeting_or_404`` before any of this is looked at.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,15 +29,6 @@ from ..selectors import (
     follow_ups_of_meeting,
     minutes_for_reader_or_404,
 )
-
-
-def _managed_meeting(request, pk):
-    """The meeting for a staff action: 404 when the user may not see it, 403 when they may but not act."""
-    access = access_for(request.user)
-    meeting = access.get_meeting_or_404(pk)
-    if not access.can_manage_meetings():
-        raise PermissionDenied
-    return access, meeting
 
 
 def _errors_as_text(error: ValidationError) -> str:
@@ -75,7 +66,7 @@ def _apply_mark(meeting, action) -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def attendance(request, pk):
-    _access, meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     if request.method == "GET":
         return _attendance_page(request, meeting)
 
@@ -115,7 +106,7 @@ def attendance(request, pk):
 @login_required
 @require_POST
 def walk_in(request, pk):
-    _access, meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     form = WalkInForm(request.POST, prefix="walkin")
     if form.is_valid():
         try:
@@ -167,7 +158,7 @@ def _minutes_edit_page(request, meeting, *, minutes_form=None, follow_up_form=No
 @login_required
 @require_http_methods(["GET", "POST"])
 def minutes_edit(request, pk):
-    _access, meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     if request.method == "GET":
         return _minutes_edit_page(request, meeting)
     form = MinutesForm(request.POST)
@@ -185,7 +176,7 @@ def minutes_edit(request, pk):
 @login_required
 @require_POST
 def follow_up_add(request, pk):
-    _access, meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     form = FollowUpForm(request.POST, prefix="fu")
     if form.is_valid():
         try:
@@ -206,7 +197,7 @@ _BACK_TO = {"edit": "meetings:minutes_edit", "read": "meetings:minutes"}
 @require_POST
 def follow_up_status(request, pk):
     follow_up = get_object_or_404(FollowUp.objects.only("pk", "meeting_id", "status"), pk=pk)
-    _access, meeting = _managed_meeting(request, follow_up.meeting_id)
+    meeting = access_for(request.user).get_managed_meeting_or_404(follow_up.meeting_id)
     try:
         services.follow_up_set_status(follow_up=follow_up, status=request.POST.get("status", ""))
     except ValidationError as error:
@@ -240,7 +231,7 @@ def pdf_invitation(request, pk):
 @login_required
 @require_GET
 def pdf_attendance(request, pk):
-    _access, meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     return _pdf_response(pdf.attendance_sheet_pdf(meeting), pdf.filename_for("daftar-hadir", meeting))
 
 

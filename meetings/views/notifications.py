@@ -7,7 +7,6 @@ prefetcher or a crawler cannot mark anything.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -68,10 +67,7 @@ def notifications_read_all(request):
 @require_POST
 def reminder_resend(request, pk, reminder_pk):
     """Put a failed e-mail of meeting ``pk`` back in the outbox (staff; an invitee gets 403, others 404)."""
-    access = access_for(request.user)
-    meeting = access.get_meeting_or_404(pk)
-    if not access.can_manage_meetings():
-        raise PermissionDenied
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     reminder = get_object_or_404(Reminder, pk=reminder_pk, meeting=meeting)
     detail = reverse("meetings:detail", args=[meeting.pk]) + "#pengingat"
     if reminder.status != Reminder.Status.FAILED:

@@ -200,19 +200,10 @@ def rsvp_token(request, token):
 # --- the staff table ------------------------------------------------------------------------------------
 
 
-def _managed_meeting(request, pk):
-    """A meeting staff manage: 404 if the user may not see it, 403 if they may see but not manage it."""
-    access = access_for(request.user)
-    meeting = access.get_meeting_or_404(pk)
-    if not access.can_manage_meetings():
-        raise PermissionDenied
-    return meeting
-
-
 @login_required
 @require_GET
 def rsvp_table(request, pk):
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     summary = exports.rsvp_summary(meeting)
     shown = request.GET.get("jawaban", "")
     invitations = summary.invitations
@@ -235,7 +226,7 @@ def rsvp_table(request, pk):
 def rsvp_export(request, pk, fmt):
     if fmt not in exports.EXPORT_FORMATS:
         raise Http404
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     invitations = list(exports.rsvp_invitations(meeting))
     filename = f"jawaban-rapat-{meeting.pk}.{fmt}"
     if fmt == "csv":

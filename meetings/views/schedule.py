@@ -44,15 +44,6 @@ def _require_manager(request):
     return access
 
 
-def _managed_meeting(request, pk, queryset=None):
-    """A meeting for a staff action: 404 if the user may not see it, 403 if they may only read it."""
-    access = access_for(request.user)
-    meeting = access.get_meeting_or_404(pk, queryset)
-    if not access.can_manage_meetings():
-        raise PermissionDenied
-    return meeting
-
-
 def _refuse_unless_open(request, meeting):
     """Cancelled and held meetings are history: send staff back with the reason."""
     if selectors.meeting_actions(meeting).can_change:
@@ -173,7 +164,7 @@ def _conflict_context(form, conflicts):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, pk):
-    meeting = _managed_meeting(request, pk, Meeting.objects.prefetch_related("agenda_items"))
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk, Meeting.objects.prefetch_related("agenda_items"))
     if refused := _refuse_unless_open(request, meeting):
         return refused
     form = MeetingForm(request.POST or None, request.FILES or None, meeting=meeting)
@@ -228,7 +219,7 @@ def meeting_edit(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_copy(request, pk):
-    source = _managed_meeting(request, pk)
+    source = access_for(request.user).get_managed_meeting_or_404(pk)
     start, end = selectors.copy_suggested_times(source)
     form = CopyForm(request.POST or None, initial={"start": start, "end": end})
     conflicts = None
@@ -265,7 +256,7 @@ def meeting_copy(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_cancel(request, pk):
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     if refused := _refuse_unless_open(request, meeting):
         return refused
     form = CancelForm(request.POST or None)
@@ -285,7 +276,7 @@ def meeting_cancel(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_mark_held(request, pk):
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     error = None
     if request.method == "POST":
         try:
@@ -343,7 +334,7 @@ def _preview(meeting, form):
 @require_http_methods(["GET", "POST"])
 def meeting_invite(request, pk):
     """Step two of inviting: "Undang" adds the scope previewed by invite_preview."""
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     if refused := _refuse_unless_open(request, meeting):
         return refused
     if request.method == "GET":
@@ -372,7 +363,7 @@ def meeting_invite(request, pk):
 @require_GET
 def invite_preview(request, pk):
     """Step one of inviting ("Hitung"): how many people a scope reaches, before anything is saved."""
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     if refused := _refuse_unless_open(request, meeting):
         return refused
     form = ScopeForm(request.GET)
@@ -384,7 +375,7 @@ def invite_preview(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def guest_add(request, pk):
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     if refused := _refuse_unless_open(request, meeting):
         return refused
     form = GuestForm(request.POST or None, meeting=meeting)
@@ -405,7 +396,7 @@ def guest_add(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def material_add(request, pk):
-    meeting = _managed_meeting(request, pk)
+    meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     form = MaterialForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
