@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from portal.lib.formats import wita
+from portal.lib.spreadsheets import csv_row, keep_as_text
 
 from .models import Invitation, Meeting
 
@@ -24,10 +25,6 @@ ANSWERS = (
     Invitation.Rsvp.DELEGATED,
     Invitation.Rsvp.PENDING,
 )
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-EXPORT_FORMATS = ("csv", "xlsx")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -92,13 +89,6 @@ def rsvp_summary(meeting: Meeting) -> RsvpSummary:
 # --- files ------------------------------------------------------------------------------------
 
 
-def spreadsheet_safe(value):
-    """Text that a spreadsheet shows as written, never runs: "=SUM(A1)" becomes "'=SUM(A1)"."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _headers():
     return [
         _("No."),
@@ -138,7 +128,7 @@ def rsvp_csv(invitations) -> bytes:
         row = _row(number, invitation)
         if row[-1] is not None:
             row[-1] = row[-1].strftime("%Y-%m-%d %H.%M")
-        writer.writerow([spreadsheet_safe(value) if value is not None else "" for value in row])
+        writer.writerow(csv_row(row))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -155,12 +145,7 @@ def rsvp_xlsx(invitations, *, title="") -> bytes:
             cell = sheet.cell(row=number + 1, column=column)
             cell.value = value
             if isinstance(value, str):
-                # openpyxl stores a string starting with "=" as a formula. Keep every
-                # text cell text, and give formula-like text Excel's own apostrophe
-                # (quotePrefix), so that the cell stays text even after an edit.
-                cell.data_type = "s"
-                if value.startswith(FORMULA_PREFIXES):
-                    cell.quotePrefix = True
+                keep_as_text(cell)
             elif column == len(headers) and value is not None:
                 cell.number_format = "dd/mm/yyyy hh:mm"
     widths = [5, 30, 30, 22, 18, 14, 26, 28, 18]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Board, Region
 from portal.lib import formats
+from portal.lib.forms import ServiceErrorsMixin
 from portal.lib.uploads import DOCUMENT_KINDS, MAX_UPLOAD_BYTES, validate_upload
 
 from . import selectors, services
@@ -21,17 +22,6 @@ DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 ACCEPTED_FILES = ",".join(
     [f".{kind.extension}" for kind in DOCUMENT_KINDS] + [".jpeg"] + [kind.content_type for kind in DOCUMENT_KINDS]
 )
-
-
-class ServiceErrorsMixin:
-    """Put a service's ValidationError next to the fields it names (or on top when the form lacks them)."""
-
-    def add_service_errors(self, error: ValidationError):
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, messages in error.error_dict.items():
-            self.add_error(name if name in self.fields else None, messages)
 
 
 class WitaDateTimeField(forms.DateTimeField):

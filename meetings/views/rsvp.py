@@ -17,6 +17,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizations.access import access_for
+from portal.lib.spreadsheets import EXPORT_FORMATS, XLSX_CONTENT_TYPE
 
 from .. import exports, services
 from ..models import Invitation
@@ -224,7 +225,7 @@ def rsvp_table(request, pk):
 @require_GET
 @never_cache
 def rsvp_export(request, pk, fmt):
-    if fmt not in exports.EXPORT_FORMATS:
+    if fmt not in EXPORT_FORMATS:
         raise Http404
     meeting = access_for(request.user).get_managed_meeting_or_404(pk)
     invitations = list(exports.rsvp_invitations(meeting))
@@ -233,6 +234,6 @@ def rsvp_export(request, pk, fmt):
         response = HttpResponse(exports.rsvp_csv(invitations), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(exports.rsvp_xlsx(invitations, title=meeting.title),
-                                content_type=exports.XLSX_CONTENT_TYPE)
+                                content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
