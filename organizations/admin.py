@@ -1,10 +1,14 @@
 
+import logging
+
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +19,12 @@ from import_export.results import RowResult
 from import_export.tmp_storages import CacheStorage
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import privacy, services
 from .forms import MembershipForm
 from .models import Board, Membership, Person, Region, RegionAlias
 from .resources import MembershipResource
+
+logger = logging.getLogger(__name__)
 
 
 class RegionAliasInline(admin.TabularInline):
@@ -121,11 +127,66 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["name", "phone", "email"]
     autocomplete_fields = ["user"]
     inlines = [PersonMembershipInline]
-    actions = ["invite_to_portal"]
+    actions = ["invite_to_portal", "export_personal_data", "anonymise"]
 
     @admin.action(description=_("Undang ke portal (buat akun dan kirim tautan kata sandi)"))
     def invite_to_portal(self, request, queryset):
         invite_people(self, request, queryset)
+
+    # --- Personal data (UU 27/2022): admins (superusers) only, one person at a time. ---------------
+
+    def has_privacy_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def _one_person(self, request, queryset):
+        if not self.has_privacy_permission(request):
+            raise PermissionDenied
+        if queryset.count() != 1:
+            self.message_user(request, _("Pilih tepat satu orang untuk tindakan ini."), messages.WARNING)
+            return None
+        return queryset.get()
+
+    @admin.action(description=_("Ekspor data pribadi (JSON)"), permissions=["privacy"])
+    def export_personal_data(self, request, queryset):
+        person = self._one_person(request, queryset)
+        if person is None:
+            return None
+        response = HttpResponse(privacy.person_export_json(person), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="data-pribadi-{person.pk}.json"'
+        response["Cache-Control"] = "no-store"
+        logger.info("Personal data of person %s exported by user %s", person.pk, request.user.pk)
+        return response
+
+    @admin.action(description=_("Anonimkan"), permissions=["privacy"])
+    def anonymise(self, request, queryset):
+        person = self._one_person(request, queryset)
+        if person is None:
+            return None
+        if request.POST.get("confirm") == "yes":
+            try:
+                privacy.person_anonymise(person=person, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                return None
+            person.refresh_from_db()
+            self.log_change(request, person, [{"changed": {"fields": ["nama", "telepon", "e-mail"]}}])
+            self.message_user(
+                request,
+                _("Data pribadi telah dianonimkan menjadi %(label)s. Keanggotaan dan riwayat rapat tetap tercatat.")
+                % {"label": person.name},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Anonimkan data pribadi"),
+            "opts": self.model._meta,
+            "person": person,
+            "label": privacy.anonymous_label(person),
+            "has_account": person.user_id is not None,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/organizations/person/anonymise_confirmation.html", context)
 
 
 class MembershipStateFilter(admin.SimpleListFilter):
