@@ -114,6 +114,78 @@ class Access:
             raise PermissionDenied
         return meeting
 
+    # --- proposals (brief §6 and §7) ------------------------------------------------------
+    def can_review_proposals(self):
+        """Review, approve, reject, evaluate; manage cycles: staff and admins."""
+        return self.sees_everything
+
+    def proposal_boards(self):
+        """Boards this user may draft proposals for: their own kelurahan LPMs (admins: any)."""
+        boards = Board.objects.filter(kind=Board.Kind.LPM)
+        if self.is_admin:
+            return boards
+        return boards.filter(pk__in=self.board_ids)
+
+    def can_draft_for(self, board):
+        return self.is_admin or (board.kind == Board.Kind.LPM and board.pk in self.positions)
+
+    def leads_board(self, board_id):
+        """Ketua or Sekretaris: may submit and withdraw the board's proposals."""
+        return self.is_admin or self.positions.get(board_id) in (
+            Membership.Position.KETUA, Membership.Position.SEKRETARIS,
+        )
+
+    def serves_board(self, board_id):
+        """Any pengurus of the board (or an admin): drafts, reports progress, comments."""
+        return self.is_admin or board_id in self.positions
+
+    def coordinates(self, proposal):
+        return proposal.board.kecamatan_id in self.coordinated_kecamatan_ids
+
+    def visible_proposals(self):
+        """Staff and admins all; pengurus their board's; a Forum its kecamatan's, drafts excepted."""
+        from django.db.models import Q
+
+        from programs.models import Proposal
+
+        proposals = Proposal.objects.all()
+        if self.sees_everything:
+            return proposals
+        if not self.is_authenticated:
+            return proposals.none()
+        kecamatan = self.coordinated_kecamatan_ids
+        return proposals.filter(
+            Q(board_id__in=self.board_ids)
+            | (
+                (Q(board__region__parent_id__in=kecamatan) | Q(board__region_id__in=kecamatan))
+                & ~Q(status=Proposal.Status.DRAFT)
+            )
+        )
+
+    def get_proposal_or_404(self, pk, queryset=None):
+        from programs.models import Proposal
+
+        queryset = queryset if queryset is not None else Proposal.objects.all()
+        proposal = queryset.select_related("board__region", "cycle", "category").filter(pk=pk).first()
+        if proposal is None or not self.can_view_proposal(proposal):
+            raise Http404
+        return proposal
+
+    def can_view_proposal(self, proposal):
+        if self.sees_everything or proposal.board_id in self.positions:
+            return True
+        return self.coordinates(proposal) and proposal.status != proposal.Status.DRAFT
+
+    def sees_decision(self, proposal):
+        """Staff see a decision at once; everyone else once it is published."""
+        return self.sees_everything or proposal.decision_published_at is not None
+
+    def can_comment(self, proposal):
+        return self.sees_everything or proposal.board_id in self.positions
+
+    def can_recommend(self, proposal):
+        return self.is_admin or self.coordinates(proposal)
+
     def get_board_or_404(self, pk):
         board = Board.objects.select_related("region__parent").filter(pk=pk).first()
         if board is None or not self.can_view_board(board):

@@ -151,6 +151,7 @@ REMINDER_DISPATCH_INTERVAL = env.float("REMINDER_DISPATCH_INTERVAL", default=60.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {"task": "meetings.tasks.dispatch_due_reminders", "schedule": REMINDER_DISPATCH_INTERVAL},
     "sweep-stuck-reminders": {"task": "meetings.tasks.sweep_stuck_reminders", "schedule": 300.0},
+    "dispatch-proposal-notices": {"task": "programs.tasks.dispatch_notices", "schedule": REMINDER_DISPATCH_INTERVAL},
 }
 
 # --- E-mail ---------------------------------------------------------------------

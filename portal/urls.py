@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("lembaga/", include("organizations.urls")),
     path("rapat/", include("meetings.urls")),
+    path("usulan/", include("programs.urls")),
     path("admin/", admin.site.urls),
 ]

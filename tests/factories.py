@@ -97,3 +97,56 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda i: i.person.email if i.person else "")
     board_name = "LPM Kelurahan Uji"
     position = "Ketua"
+
+
+def _month(offset=0):
+    today = timezone.localdate().replace(day=1)
+    month = today.month - 1 + offset
+    return today.replace(year=today.year + month // 12, month=month % 12 + 1)
+
+
+class CycleFactory(factory.django.DjangoModelFactory):
+    """A cycle whose submission window is open today."""
+
+    class Meta:
+        model = "programs.Cycle"
+
+    name = factory.Sequence(lambda n: f"Usulan Program {2027 + n}")
+    year = factory.Sequence(lambda n: 2027 + n)
+    opens_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
+    closes_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=20))
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    """A draft with one budget line of Rp1.250.000 (use ``lines=`` for others, ``status=`` to place it)."""
+
+    class Meta:
+        model = "programs.Proposal"
+        skip_postgeneration_save = True
+
+    board = factory.SubFactory(BoardFactory)
+    cycle = factory.SubFactory(CycleFactory)
+    category = factory.LazyFunction(lambda: __import__("programs.models").models.Category.objects.order_by("pk")[0])
+    title = factory.Sequence(lambda n: f"Pelatihan Kader Posyandu {n}")
+    background = "Banyak kader posyandu belum pernah mendapat pelatihan."
+    goals = "Kader mampu menimbang dan mencatat tumbuh kembang balita."
+    location_rt_rw = "RT 05/RW 02"
+    location = "Balai pertemuan kelurahan"
+    beneficiary_count = 40
+    beneficiary_groups = factory.LazyFunction(lambda: ["perempuan", "anak"])
+    start_month = factory.LazyFunction(lambda: _month(2))
+    end_month = factory.LazyFunction(lambda: _month(4))
+    priority = 1
+
+    @factory.post_generation
+    def lines(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from programs.models import BudgetLine
+
+        lines = extracted if extracted is not None else [("Konsumsi peserta", 50, "kotak", 25_000)]
+        for position, (item, volume, unit, cost) in enumerate(lines):
+            BudgetLine.objects.create(proposal=self, position=position, item=item, volume=volume, unit=unit,
+                                      unit_cost=cost, subtotal=int(volume * cost))
+        self.total_requested = sum(int(volume * cost) for _i, volume, _u, cost in lines)
+        self.save(update_fields=["total_requested"])
