@@ -192,6 +192,30 @@ class Access:
             raise Http404
         return board
 
+    # --- dashboard, reports and exports ----------------------------------------------------
+    def can_view_dashboard(self):
+        """Staff see the city; a kecamatan coordinator sees their kecamatan. Officers have their home page."""
+        return self.sees_everything or self.is_coordinator
+
+    @property
+    def dashboard_kecamatan_ids(self):
+        """The kecamatan the dashboard and reports cover: None for the whole city (staff)."""
+        if self.sees_everything:
+            return None
+        return self.coordinated_kecamatan_ids
+
+    def can_export_directory(self):
+        """The membership directory carries every pengurus' contacts: staff only."""
+        return self.sees_everything
+
+    def can_export_attendance(self):
+        """Who came to which meeting: the people who keep the attendance sheets."""
+        return self.can_manage_meetings()
+
+    def can_download_export(self, job):
+        """A prepared export is its owner's alone (it may hold contacts)."""
+        return self.is_authenticated and job.owner_id == self.user_id
+
 
 ANONYMOUS = Access()
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "organizations",
     "meetings",
     "programs",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,8 @@ REMINDER_MESSAGE_ID_DOMAIN = env("REMINDER_MESSAGE_ID_DOMAIN", default="lpm-bali
 # worker, a lost task) before the sweeper puts it back in the queue.
 REMINDER_RETRY_DELAYS = env.list("REMINDER_RETRY_DELAYS", cast=int, default=[10, 30, 60, 300, 900])
 REMINDER_SENDING_TIMEOUT = env.int("REMINDER_SENDING_TIMEOUT", default=600)
+# Exports with more rows than this are prepared by a worker, with a progress page.
+REPORTS_EXPORT_ASYNC_ROWS = env.int("REPORTS_EXPORT_ASYNC_ROWS", default=2000)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Portal LPM Balikpapan <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -19,5 +19,6 @@ urlpatterns = [
     path("lembaga/", include("organizations.urls")),
     path("rapat/", include("meetings.urls")),
     path("usulan/", include("programs.urls")),
+    path("dasbor/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,7 @@ from kombu import Connection
 from organizations import selectors
 from organizations.access import access_for
 from organizations.models import Person
+from reports.selectors import board_numbers
 
 
 @login_required
@@ -26,6 +27,7 @@ def home(request):
         )
     if access.is_officer:
         context["my_boards"] = selectors.boards_with_officers(access.visible_boards().filter(pk__in=access.board_ids))
+        context["board_numbers"] = board_numbers(access)
     return render(request, "portal/home.html", context)
 
 
