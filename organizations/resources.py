@@ -101,13 +101,17 @@ HEADER_ALIASES = {
 REGION_PREFIXES = ("kelurahan ", "kel. ", "kel ", "kecamatan ", "kec. ", "kec ")
 
 
+CONTROL_CHARACTERS = {code: " " for code in (*range(0x20), 0x7F)}
+
+
 def _text(value) -> str:
     """A cell as a single-spaced string; spreadsheets give whole numbers as floats."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).split())
+    # Control characters (a NUL from a broken export) are never data, and PostgreSQL refuses NUL.
+    return " ".join(str(value).translate(CONTROL_CHARACTERS).split())
 
 
 def _key(value) -> str:

@@ -429,3 +429,10 @@ def test_it_keeps_officers_out_of_the_import(client, officer_a):
     assert response.status_code == 302
     assert "login" in response["Location"]
 
+
+
+def test_control_characters_in_cells_are_dropped_not_a_crash(world):
+    text = HEADER + "\n" + f"Siti\x00 Aminah,P,,,99.01.01.1001\x00,ketua,,{iso(start())},{iso(end())},\n"
+    result = run_import(text)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Person.objects.get().name == "Siti Aminah"
