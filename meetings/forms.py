@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Board, Region
 from portal.lib import formats
-from portal.lib.forms import ServiceErrorsMixin
+from portal.lib.forms import MultipleFileField, ServiceErrorsMixin, accept_attribute
 from portal.lib.uploads import DOCUMENT_KINDS, MAX_UPLOAD_BYTES, validate_upload
 
 from . import selectors, services
@@ -19,9 +19,7 @@ from .models import Invitation, InvitationScope, Meeting, default_reminder_slots
 from .reminders import SLOT_CHOICES, SLOT_KEYS
 
 DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
-ACCEPTED_FILES = ",".join(
-    [f".{kind.extension}" for kind in DOCUMENT_KINDS] + [".jpeg"] + [kind.content_type for kind in DOCUMENT_KINDS]
-)
+ACCEPTED_FILES = accept_attribute(DOCUMENT_KINDS)
 
 
 class WitaDateTimeField(forms.DateTimeField):
@@ -42,29 +40,6 @@ class WitaDateTimeField(forms.DateTimeField):
         # super() made it aware in the active time zone; the form always means WITA.
         typed = timezone.make_naive(value, timezone.get_current_timezone())
         return timezone.make_aware(typed, formats.WITA)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files at once; each is checked by content like a single upload."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files]
-        errors = []
-        for upload in cleaned:
-            try:
-                validate_upload(upload)
-            except ValidationError as error:
-                errors.extend(f"{upload.name}: {message}" for message in error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
 
 
 class MeetingForm(ServiceErrorsMixin, forms.Form):
@@ -99,12 +74,8 @@ class MeetingForm(ServiceErrorsMixin, forms.Form):
     materials = MultipleFileField(
         label=_("Bahan rapat"),
         required=False,
-        help_text=lazy(
-            lambda: gettext("PDF, JPEG, PNG, DOCX atau XLSX, masing-masing paling besar %(max)s MB.")
-            % {"max": MAX_UPLOAD_BYTES // 1048576},
-            str,
-        )(),
-        widget=MultipleFileInput(attrs={"accept": ACCEPTED_FILES}),
+        # No cap on how many: a meeting may come with a whole folder of materials.
+        max_files=100,
     )
     reminder_slots = forms.MultipleChoiceField(
         label=_("Pengingat lewat e-mail"),

@@ -13,34 +13,14 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.lib.forms import ServiceErrorsMixin
+from portal.lib.forms import MultipleFileField, ServiceErrorsMixin, accept_attribute, files_help
 from portal.lib.money import RupiahField
-from portal.lib.uploads import DOCUMENT_KINDS, IMAGE_KINDS, MAX_UPLOAD_BYTES, validate_upload
+from portal.lib.uploads import DOCUMENT_KINDS, IMAGE_KINDS, validate_upload
 
 from . import lifecycle
 from .models import Beneficiary, Category, Cycle
-
-MAX_FILES = 10
-
-
-def _accept(kinds):
-    extensions = [f".{kind.extension}" for kind in kinds]
-    if any(kind.extension == "jpg" for kind in kinds):
-        extensions.append(".jpeg")
-    return ",".join(extensions + [kind.content_type for kind in kinds])
-
-
-def _files_help(kinds):
-    return lazy(
-        lambda: gettext("%(kinds)s, masing-masing paling besar %(max)s MB.")
-        % {"kinds": ", ".join(kind.label for kind in kinds), "max": MAX_UPLOAD_BYTES // 1048576},
-        str,
-    )()
-
 
 # --- fields ----------------------------------------------------------------------------------
 
@@ -116,42 +96,6 @@ class VolumeField(forms.Field):
         if isinstance(value, decimal.Decimal):
             return value
         return parse_volume(value)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files at once, each checked by size and content against ``kinds``."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *, kinds=DOCUMENT_KINDS, max_files=MAX_FILES, **kwargs):
-        self.kinds = kinds
-        self.max_files = max_files
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": _accept(kinds)}))
-        kwargs.setdefault("help_text", _files_help(kinds))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        if not files and self.required:
-            raise ValidationError(self.error_messages["required"], code="required")
-        if len(files) > self.max_files:
-            raise ValidationError(
-                gettext("Paling banyak %(max)s berkas sekaligus.") % {"max": self.max_files}, code="too_many"
-            )
-        cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files]
-        errors = []
-        for upload in cleaned:
-            try:
-                validate_upload(upload, kinds=self.kinds)
-            except ValidationError as error:
-                errors.extend(f"{upload.name}: {message}" for message in error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
 
 
 # --- the proposal ------------------------------------------------------------------------------
@@ -441,8 +385,8 @@ class AttachmentForm(ServiceErrorsMixin, forms.Form):
     title = forms.CharField(label=_("Judul lampiran"), max_length=200, required=False,
                             help_text=_("Misalnya: Denah lokasi, RAB rinci. Boleh dikosongkan."))
     file = forms.FileField(
-        label=_("Berkas"), help_text=_files_help(DOCUMENT_KINDS),
-        widget=forms.ClearableFileInput(attrs={"accept": _accept(DOCUMENT_KINDS)}),
+        label=_("Berkas"), help_text=files_help(DOCUMENT_KINDS),
+        widget=forms.ClearableFileInput(attrs={"accept": accept_attribute(DOCUMENT_KINDS)}),
         error_messages={"required": _("Pilih berkas yang akan diunggah."),
                         "empty": _("Berkas yang dipilih kosong.")},
     )

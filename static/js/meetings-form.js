@@ -8,11 +8,9 @@
   "use strict";
 
   function setUp(list) {
-    var prefix = list.getAttribute("data-prefix");
-    var template = document.getElementById(list.getAttribute("data-template"));
-    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
-    var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
-    if (!template || !total) {
+    var rows = window.portalFormsetRows;
+    var parts = rows.parts(list);
+    if (!parts.template || !parts.total) {
       return;
     }
     var button = document.createElement("button");
@@ -24,21 +22,8 @@
     list.parentNode.insertBefore(holder, list.nextSibling);
 
     button.addEventListener("click", function () {
-      var index = parseInt(total.value, 10);
-      if (max && index >= parseInt(max.value, 10)) {
+      if (!rows.addRow(list)) {
         button.disabled = true;
-        return;
-      }
-      list.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)));
-      total.value = String(index + 1);
-      var row = list.lastElementChild;
-      var legend = row.querySelector("legend");
-      if (legend) {
-        legend.textContent = list.getAttribute("data-legend") + " " + (index + 1);
-      }
-      var first = row.querySelector("input[type=text]");
-      if (first) {
-        first.focus();
       }
     });
   }

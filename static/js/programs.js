@@ -30,10 +30,7 @@
   }
 
   function setUp(list) {
-    var prefix = list.getAttribute("data-prefix");
-    var template = document.getElementById(list.getAttribute("data-template"));
-    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
-    var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
+    var parts = window.portalFormsetRows.parts(list);
     var form = list.closest("form");
     var output = form.querySelector("[data-budget-total]");
     var addButton = form.querySelector("[data-add-row]");
@@ -73,24 +70,11 @@
     list.addEventListener("input", recompute);
     list.addEventListener("change", recompute);
 
-    if (addButton && template && total) {
+    if (addButton && parts.template && parts.total) {
       addButton.addEventListener("click", function (event) {
         event.preventDefault();
-        var index = parseInt(total.value, 10);
-        if (max && index >= parseInt(max.value, 10)) {
+        if (!window.portalFormsetRows.addRow(list)) {
           addButton.disabled = true;
-          return;
-        }
-        list.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)));
-        total.value = String(index + 1);
-        var row = list.lastElementChild;
-        var legend = row.querySelector("legend");
-        if (legend) {
-          legend.textContent = list.getAttribute("data-legend") + " " + (index + 1);
-        }
-        var first = row.querySelector("input[type=text]");
-        if (first) {
-          first.focus();
         }
       });
     }
