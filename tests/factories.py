@@ -112,7 +112,8 @@ class CycleFactory(factory.django.DjangoModelFactory):
         model = "programs.Cycle"
 
     name = factory.Sequence(lambda n: f"Usulan Program {2027 + n}")
-    year = factory.Sequence(lambda n: 2027 + n)
+    # The budget year after the window, whatever the sequence has reached in a long run.
+    year = factory.LazyAttribute(lambda cycle: cycle.opens_on.year + 1)
     opens_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
     closes_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=20))
 

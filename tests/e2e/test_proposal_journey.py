@@ -99,6 +99,8 @@ def test_proposal_from_draft_to_progress_report_on_a_phone(
     screenshot(anggota, "proposal-form-360")
     form.get_by_role("button", name="Simpan draf").click()
 
+    # The server has saved it once the browser is on its page.
+    expect(anggota).to_have_url(re.compile(r"/usulan/\d+/$"))
     proposal = Proposal.objects.get()
     detail = reverse("programs:detail", args=[proposal.pk])
     expect(anggota).to_have_url(re.compile(re.escape(detail) + "$"))
