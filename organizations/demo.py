@@ -15,8 +15,11 @@ construction (the tests run ``full_clean()`` over it), and ``--scale 100``
 (about 4,000 boards and 80,000 people) must take seconds, not minutes.
 """
 
+import csv
 import datetime
+import io
 import itertools
+import json
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -722,3 +725,169 @@ def _ensure_logins(result):
         else:
             board_label = board.name if board else login.board_code
         result.logins.append(LoginRow(login.role, login.email, DEMO_PASSWORD, board_label, created))
+
+
+# --- Scale data: fast writes and the synthetic cities' boards ---------------------
+#
+# meetings.demo.scale_meetings and programs.demo.scale_proposals fill the
+# synthetic cities with a national rollout's volume (--scale 100: 50,000
+# proposals, 10,000 meetings, 500,000 invitations, 1.5 million reminders);
+# these are the pieces they share.
+
+COPY_CHUNK = 50_000
+
+
+def synthetic_city_codes(scale):
+    """The codes of the ``scale - 1`` synthetic cities, in order."""
+    return [_synthetic_city_code(n) for n in range(1, scale)]
+
+
+@dataclass
+class ScaleBoard:
+    """A synthetic board and its pengurus, as plain values (no model instances: there are 4,000 of them)."""
+
+    id: int
+    kind: str
+    region_id: int
+    code: str
+    name: str
+    region_name: str
+    kecamatan_code: str
+    kecamatan_name: str
+    # (person_id, name, email, position, start_date, end_date) of its memberships active today, Ketua first.
+    members: list = field(default_factory=list)
+
+
+def scale_boards(city_codes, *, today=None):
+    """{city code: [ScaleBoard]} of the synthetic cities that exist, each city's boards in region-code order."""
+    today = today or timezone.localdate()
+    wanted = set(city_codes)
+    boards = {}
+    rows = (
+        Board.objects.filter(region__code__startswith=f"{SYNTHETIC_PROVINCE}.")
+        .values_list("id", "kind", "region_id", "region__code", "name", "region__name", "region__parent__code",
+                     "region__parent__name")
+        .order_by("region__code", "kind")
+    )
+    by_city = {}
+    for pk, kind, region_id, code, name, region_name, parent_code, parent_name in rows:
+        city = _city_of(code)
+        if city not in wanted:
+            continue
+        if kind == Board.Kind.FORUM:
+            kecamatan_code, kecamatan_name = code, region_name
+        elif kind == Board.Kind.LPM:
+            kecamatan_code, kecamatan_name = parent_code, parent_name
+        else:
+            kecamatan_code, kecamatan_name = "", ""
+        board = ScaleBoard(pk, kind, region_id, code, name, region_name, kecamatan_code, kecamatan_name)
+        boards[pk] = board
+        by_city.setdefault(city, []).append(board)
+    order = {position: index for index, position in enumerate(Position.values)}
+    members = (
+        Membership.objects.active(today).filter(board__region__code__startswith=f"{SYNTHETIC_PROVINCE}.")
+        .values_list("board_id", "person_id", "person__name", "person__email", "position", "start_date", "end_date")
+        .order_by("board_id", "id")
+    )
+    for board_id, person_id, name, email, position, start, end in members:
+        if board_id in boards:
+            boards[board_id].members.append((person_id, name, email, position, start, end))
+    for board in boards.values():
+        board.members.sort(key=lambda member: order.get(member[3], len(order)))
+    return by_city
+
+
+def bulk_insert(model, columns, rows, *, with_ids=False):
+    """Write ``rows`` (tuples of values for the attributes ``columns``) into ``model``'s table, fast.
+
+    PostgreSQL: ``COPY ... FROM STDIN`` in CSV, written by the C ``csv``
+    module in chunks, several times faster than ``bulk_create`` for the
+    millions of rows of --scale 100. Elsewhere (the SQLite test runs):
+    ``bulk_create``. Values are written as given: field defaults and
+    ``auto_now`` are not applied on PostgreSQL, so pass every column that may
+    not be null (None is NULL; text columns that may not be null read an empty
+    value as ""). With ``with_ids`` the primary keys are taken from the
+    table's sequence first and returned, in order.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(columns, row))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        return [obj.pk for obj in objects] if with_ids else []
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    ids = []
+    if with_ids:
+        ids = reserve_ids(model, len(rows))
+        columns = (model._meta.pk.attname, *columns)
+    quote = connection.ops.quote_name
+    not_null = [quote(fields[name].column) for name in columns
+                if not fields[name].null and fields[name].get_internal_type() in _TEXT_FIELDS]
+    sql = "COPY {} ({}) FROM STDIN WITH (FORMAT csv{})".format(
+        quote(model._meta.db_table), ", ".join(quote(fields[name].column) for name in columns),
+        f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else "",
+    )
+    # csv writes str() of each value: right for numbers, dates, datetimes (ISO 8601 with the
+    # offset), UUIDs, decimals and booleans ("True"); JSON needs encoding first.
+    json_columns = [index for index, name in enumerate(columns) if fields[name].get_internal_type() == "JSONField"]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), COPY_CHUNK):
+            chunk = rows[start:start + COPY_CHUNK]
+            if with_ids:
+                chunk = [(pk, *row) for pk, row in zip(ids[start:start + COPY_CHUNK], chunk)]
+            if json_columns:
+                chunk = [_json_encoded(row, json_columns) for row in chunk]
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(chunk)
+            buffer.seek(0)
+            cursor.copy_expert(sql, buffer)
+    return ids
+
+
+_TEXT_FIELDS = ("CharField", "TextField", "EmailField", "URLField", "SlugField", "FileField")
+
+
+def _json_encoded(row, indexes):
+    row = list(row)
+    for index in indexes:
+        if row[index] is not None:
+            row[index] = json.dumps(row[index])
+    return row
+
+
+def reserve_ids(model, count):
+    """``count`` consecutive primary keys taken from the table's sequence (PostgreSQL), or None elsewhere."""
+    if connection.vendor != "postgresql" or count < 1:
+        return None
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        # One block of the sequence; until the transaction ends nobody else inserts (and takes
+        # a key of the block from under it): the lock waits for, and then holds off, other writers.
+        cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(
+            "SELECT setval(seq, nextval(seq) + %s - 1) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass seq) s",
+            [count, table, model._meta.pk.column],
+        )
+        (last,) = cursor.fetchone()
+    return list(range(last - count + 1, last + 1))
+
+
+def fast_writes():
+    """In a seeding transaction: commit without waiting for the disk (PostgreSQL).
+
+    Demo data only: a crash could lose the last transactions, never leave half of
+    one, and running the command again adds what is missing.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def analyze(*models):
+    """Fresh planner statistics after a bulk load (PostgreSQL; autovacuum would get there later)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

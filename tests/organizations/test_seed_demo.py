@@ -194,3 +194,104 @@ def test_it_creates_demo_meetings_once(db):
     counts = (Meeting.objects.count(), Invitation.objects.count(), Reminder.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
     assert (Meeting.objects.count(), Invitation.objects.count(), Reminder.objects.count()) == counts
+
+
+def synthetic(queryset, path="board"):
+    return queryset.filter(**{f"{path}__region__code__startswith": f"{demo.SYNTHETIC_PROVINCE}."})
+
+
+def scale_counts():
+    from meetings.models import AgendaItem, FollowUp, Invitation, Meeting, Reminder
+    from programs.models import BudgetLine, Evaluation, ProgressReport, Proposal, ProposalEvent
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (Proposal, BudgetLine, ProposalEvent, ProgressReport, Evaluation, Meeting, AgendaItem,
+                      Invitation, Reminder, FollowUp)
+    }
+
+
+def test_scale_2_adds_a_cities_worth_of_proposals_meetings_and_reminders(seeded):
+    from django.db.models import Count, Sum
+
+    from meetings.demo import SCALE_MEETINGS_PER_CITY
+    from meetings.models import Invitation, Meeting, Reminder
+    from programs.demo import SCALE_PER_BOARD
+    from programs.models import Proposal
+
+    before = scale_counts()
+
+    output = seed("--scale", "2")
+
+    assert "Data skala:" in output and "Selesai dalam" in output
+    # One synthetic city: a 99th of --scale 100's 50,000 proposals, 10,000 meetings,
+    # 500,000 invitations and over a million reminders.
+    proposals = synthetic(Proposal.objects.all())
+    low, high = SCALE_PER_BOARD
+    assert 34 * 3 * low <= proposals.count() <= 34 * 3 * high
+    assert 450 <= proposals.count() <= 560
+    meetings = Meeting.objects.count() - before["Meeting"]
+    assert meetings == SCALE_MEETINGS_PER_CITY
+    invitations = synthetic(Invitation.objects.all())
+    assert 4_000 <= invitations.count() <= 6_500
+    reminders = Reminder.objects.filter(meeting__in=invitations.values("meeting_id"))
+    assert reminders.count() >= 2 * invitations.count()
+    assert reminders.count() > 1_000_000 / 99
+
+    # Spread over states, cycles and fields, each state consistent with how it was reached.
+    statuses = set(proposals.values_list("status", flat=True))
+    assert len(statuses) == len(Proposal.Status)
+    assert proposals.values("cycle").distinct().count() == 3
+    assert proposals.values("category").distinct().count() >= 5
+    totals = proposals.annotate(lines=Sum("budget_lines__subtotal"))
+    assert all(p.total_requested == p.lines > 0 for p in totals)
+    for proposal in proposals.exclude(approved_budget=None):
+        assert 0 < proposal.approved_budget <= proposal.total_requested
+    decided_states = ["approved", "rejected", "in_progress", "completed", "evaluated"]
+    decided = proposals.filter(status__in=decided_states)
+    assert not decided.filter(decision_published_at=None).exists()
+    assert not decided.filter(decided_at=None).exists()
+    assert not proposals.exclude(status__in=decided_states).exclude(decided_at=None).exists()
+    for proposal in proposals.filter(status__in=["in_progress", "completed", "evaluated"]).prefetch_related(
+        "progress_reports"
+    ):
+        last = list(proposal.progress_reports.all())[-1]
+        assert 0 < proposal.progress_percent == last.percent and proposal.spent == last.spent
+        assert proposal.spent <= proposal.approved_budget
+        assert (proposal.progress_percent == 100) == (proposal.status != "in_progress")
+    assert not proposals.filter(status="evaluated", evaluation=None).exists()
+    for proposal in proposals.prefetch_related("events")[:120]:
+        transitions = [e for e in proposal.events.all() if e.kind == "transition"]
+        assert transitions[0].to_status == "draft" and transitions[-1].to_status == proposal.status
+        assert all(a.created_at <= b.created_at for a, b in zip(transitions, transitions[1:]))
+        proposal.full_clean(exclude=["created_by"])  # synthetic pengurus have no portal accounts
+    # The open cycle's cap: drafts and withdrawn proposals aside, no board over it.
+    for cycle_id, cap in proposals.values_list("cycle_id", "cycle__max_per_board").distinct():
+        if cap:
+            per_board = (proposals.filter(cycle_id=cycle_id).counting_for_cap().values("board")
+                         .annotate(n=Count("pk")).values_list("n", flat=True))
+            assert max(per_board) <= cap
+
+    # Meetings: invitations one per person, reminders one per invitation and slot.
+    assert not invitations.values("meeting", "person").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    assert not reminders.exclude(invitation=None).values("invitation", "slot").annotate(n=Count("pk")).filter(
+        n__gt=1).exists()
+    assert not reminders.filter(invitation=None, follow_up=None).values("meeting", "slot").annotate(
+        n=Count("pk")).filter(n__gt=1).exists()
+    now = timezone.now()
+    assert reminders.filter(status=Reminder.Status.SENT).count() > reminders.count() / 2
+    assert not reminders.filter(status=Reminder.Status.SENT, sent_at=None).exists()
+    assert reminders.filter(status=Reminder.Status.SCHEDULED, due_at__gt=now).exists()
+    assert not reminders.filter(status=Reminder.Status.SCHEDULED, due_at__lte=now).exists()
+    held = Meeting.objects.filter(pk__in=invitations.values("meeting_id"), status=Meeting.Status.HELD)
+    assert held.exists() and not held.filter(start__gt=now).exists()
+    assert not invitations.filter(meeting__in=held, attendance="").exists()
+    for invitation in invitations.select_related("meeting")[:200]:
+        invitation.full_clean()
+    for reminder in reminders[:300]:
+        reminder.full_clean()
+
+    # Running it again adds nothing.
+    after = scale_counts()
+    seed("--scale", "2")
+    assert scale_counts() == after

@@ -3,14 +3,16 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from meetings.demo import demo_meetings
+from meetings.demo import demo_meetings, scale_meetings
 from organizations import demo
+from programs.demo import demo_proposals, scale_proposals
 
 
 class Command(BaseCommand):
     help = (
         "Fill every board with demo pengurus and create the demo logins; safe to run again (adds only what is "
-        "missing). --scale N adds N-1 synthetic cities of 41 boards each for load tests."
+        "missing). --scale N adds N-1 synthetic cities of 41 boards each, with their proposals, meetings, "
+        "invitations and reminders, for load tests."
     )
 
     def add_arguments(self, parser):
@@ -39,7 +41,30 @@ class Command(BaseCommand):
             meetings = demo_meetings(organiser=organiser)
             if meetings:
                 self.stdout.write(f"Rapat demo: {meetings} baru.")
+        proposals = demo_proposals()
+        if proposals:
+            self.stdout.write(f"Usulan program demo: {proposals} baru.")
+        if options["scale"] > 1:
+            self._seed_scale(options["scale"], options["seed"], organiser)
         self._print_logins(result.logins)
+        self.stdout.write(f"Selesai dalam {time.monotonic() - started:.1f} detik.")
+
+    def _seed_scale(self, scale, seed, organiser):
+        """Proposals, meetings, invitations and reminders of the synthetic cities that have none yet."""
+        started = time.monotonic()
+        proposals = scale_proposals(scale=scale, seed=seed)
+        self.stdout.write(
+            f"Data skala: {proposals.proposals} usulan baru ({proposals.budget_lines} rincian anggaran, "
+            f"{proposals.events} riwayat, {proposals.reports} laporan kemajuan, {proposals.evaluations} evaluasi) "
+            f"({time.monotonic() - started:.1f} detik)."
+        )
+        started = time.monotonic()
+        meetings = scale_meetings(scale=scale, seed=seed, organiser=organiser)
+        self.stdout.write(
+            f"Data skala: {meetings.meetings} rapat baru, {meetings.invitations} undangan, "
+            f"{meetings.reminders} pengingat, {meetings.follow_ups} tindak lanjut "
+            f"({time.monotonic() - started:.1f} detik)."
+        )
 
     def _print_logins(self, logins):
         header = ("Peran", "E-mail", "Kata sandi", "Lembaga")
