@@ -3,8 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,57 @@ def meetings_filtered(*, kind="", kecamatan=None, status="", date_from=None, dat
 
 def kecamatan_choices():
     return Region.objects.filter(level=Region.Level.KECAMATAN).order_by("code")
+
+
+# --- calendar ---------------------------------------------------------------------------
+
+
+def with_answer_counts(meetings):
+    """Staff's counts per meeting (invited, coming, not yet answered; walk-ins are not invitees).
+
+    Correlated subqueries, so PostgreSQL counts the invitations of the rows a page fetches only, after its
+    sort and LIMIT, rather than aggregating every invitation of the filtered meetings (and the page count
+    needs no join).
+    """
+    invited = Invitation.objects.filter(meeting=OuterRef("pk"), is_walk_in=False)
+    return meetings.annotate(
+        invited_count=_count(invited),
+        coming_count=_count(invited.filter(rsvp__in=[Invitation.Rsvp.ACCEPTED, Invitation.Rsvp.DELEGATED])),
+        pending_count=_count(invited.filter(rsvp=Invitation.Rsvp.PENDING)),
+    )
+
+
+def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The WITA day ``day`` as [start, end)."""
+    return _start_of_day(day), _start_of_day(day + datetime.timedelta(days=1))
+
+
+def month_meetings(meetings, *, start, end, per_day):
+    """The first ``per_day`` meetings (by start) of each WITA day in [start, end), in one query.
+
+    Returns ``(shown, totals)``: the meetings to show by day, and how many each day has in all. Ranked in the
+    database, so a month of a national rollout (hundreds of meetings) costs what a quiet one does.
+    """
+    if meetings.query.distinct:
+        # An invitee's meetings come through a join made distinct; rank the meetings themselves.
+        meetings = Meeting.objects.filter(pk__in=meetings.values("pk"))
+    day = TruncDate("start", tzinfo=formats.WITA)
+    ranked = (
+        meetings.filter(start__gte=start, start__lt=end)
+        .only("pk", "title", "start", "end", "status")
+        .annotate(
+            day=day,
+            day_rank=Window(RowNumber(), partition_by=[day], order_by=[F("start").asc(), F("pk").asc()]),
+            day_total=Window(Count("pk"), partition_by=[day]),
+        )
+        .filter(day_rank__lte=per_day)
+        .order_by("start", "pk")
+    )
+    shown, totals = {}, {}
+    for meeting in ranked:
+        shown.setdefault(meeting.day, []).append(meeting)
+        totals[meeting.day] = meeting.day_total
+    return shown, totals
 
 
 # --- detail page ----------------------------------------------------------------------

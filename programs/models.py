@@ -184,6 +184,10 @@ class Proposal(models.Model):
         indexes = [
             models.Index(fields=["status", "status_changed_at"]),
             models.Index(fields=["cycle", "board"]),
+            # The review queue's default page: what waits for staff, longest waiting first (programs.queue);
+            # the included amounts let its totals read the index alone.
+            models.Index(fields=["status_changed_at", "id"], condition=Q(status__in=["submitted", "under_review"]),
+                         include=["total_requested", "approved_budget"], name="proposal_awaiting_age"),
         ]
 
     def __str__(self):

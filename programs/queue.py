@@ -4,13 +4,25 @@ The page and its CSV/XLSX export read the same GET parameters (the dashboard lin
 here with them): ``cycle``, ``kecamatan``, ``kelurahan``, ``category``, ``status``,
 ``physical``, ``q`` and ``sort``. Rows come with their board, regions, field and
 forum recommendation in one query, so a page of 25 costs what a page of 3 does.
+
+At national scale there are hundreds of kecamatan and thousands of kelurahan: the kecamatan
+select lists them grouped by kota, the kelurahan select only those of the chosen kecamatan
+(htmx refreshes it when the kecamatan changes; without JavaScript, "Terapkan" does), and both
+are written out directly rather than through one template per option.
 """
 
 import datetime
+from itertools import groupby
 
 from django import forms
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Sum
+from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -25,6 +37,7 @@ ALL = "all"
 # Past this, a proposal has waited too long in its state and the queue says so.
 STALE_AFTER = datetime.timedelta(days=14)
 PAGE_SIZE = 25
+LONG_TEXTS = ("background", "goals", "location", "beneficiary_groups", "decision_note", "recommendation__note")
 
 SORTS = {
     "age": (_("Paling lama menunggu"), (F("status_changed_at").asc(), "pk")),
@@ -39,31 +52,121 @@ SORTS = {
 DEFAULT_SORT = "age"
 
 
+class FastSelect(forms.Select):
+    """A <select> written out in Python rather than through a template per option.
+
+    Django's Select renders two templates per option, about 0.1 ms each: the hundreds of kecamatan of a national
+    rollout made the filter form most of the page's time. Takes Django's choices, <optgroup>s included.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+
+        def options(pairs):
+            return "".join(
+                f'<option value="{escape(key)}"{" selected" if str(key) in selected else ""}>{escape(label)}</option>'
+                for key, label in pairs
+            )
+
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        parts = [format_html("<select{}>", flatatt(final))]
+        for key, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(f'<optgroup label="{escape(key)}">{options(label)}</optgroup>')
+            else:
+                parts.append(options([(key, label)]))
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # every value and label escaped above
+
+
+class RegionChoices(BaseChoiceIterator):
+    """Choices read when the <select> is rendered: the empty one, then ``load()``'s (the export never renders).
+
+    A BaseChoiceIterator, which the widget keeps as it is instead of reading it at once.
+    """
+
+    def __init__(self, empty_label, load=list):
+        self.empty_label, self.load = empty_label, load
+
+    def __iter__(self):
+        yield "", self.empty_label  # first without a query: Select.use_required_attribute looks at it
+        yield from self.load()
+
+
 class RegionChoiceField(forms.ModelChoiceField):
+    """A region by id, checked against ``queryset``; the options shown are set apart (``RegionChoices``)."""
+
+    widget = FastSelect
+
+    def show(self, load):
+        self.widget.choices = RegionChoices(self.empty_label, load)
+
     def label_from_instance(self, region):
         return region.name
+
+
+def kecamatan_options():
+    """Every kecamatan by name, in <optgroup>s by kota when there is more than one kota."""
+    rows = (Region.objects.filter(level=Region.Level.KECAMATAN)
+            .order_by("parent__name", "name").values_list("parent__name", "pk", "name"))
+    groups = [(kota, [(pk, name) for _kota, pk, name in members]) for kota, members in groupby(rows, lambda r: r[0])]
+    if len(groups) <= 1:
+        return [option for _kota, options in groups for option in options]
+    return groups
 
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Cari judul atau lembaga"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_("Status"), required=False,
+        label=_("Status"), required=False, widget=FastSelect,
         choices=[("", _("Menunggu staf (diajukan dan sedang ditinjau)")), (ALL, _("Semua status")), *S.choices],
     )
     cycle = forms.ModelChoiceField(label=_("Siklus"), required=False, queryset=Cycle.objects.all(),
-                                   empty_label=_("Semua siklus"))
+                                   empty_label=_("Semua siklus"), widget=FastSelect)
     kecamatan = RegionChoiceField(label=_("Kecamatan"), required=False, empty_label=_("Semua kecamatan"),
                                   queryset=Region.objects.filter(level=Region.Level.KECAMATAN).order_by("name"))
     kelurahan = RegionChoiceField(label=_("Kelurahan"), required=False, empty_label=_("Semua kelurahan"),
                                   queryset=Region.objects.filter(level=Region.Level.KELURAHAN).order_by("name"))
     category = forms.ModelChoiceField(label=_("Bidang"), required=False, queryset=Category.objects.all(),
-                                      empty_label=_("Semua bidang"))
+                                      empty_label=_("Semua bidang"), widget=FastSelect)
     physical = forms.ChoiceField(
-        label=_("Jenis kegiatan"), required=False,
+        label=_("Jenis kegiatan"), required=False, widget=FastSelect,
         choices=[("", _("Fisik dan non-fisik")), ("1", _("Fisik")), ("0", _("Non-fisik"))],
     )
-    sort = forms.ChoiceField(label=_("Urutkan"), required=False,
+    sort = forms.ChoiceField(label=_("Urutkan"), required=False, widget=FastSelect,
                              choices=[(key, label) for key, (label, _order) in SORTS.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # (Copying the fields for this form reset their options to the whole queryset.)
+        self.fields["kecamatan"].show(kecamatan_options)
+        self.fields["kelurahan"].show(list)
+        self.fields["kecamatan"].widget.attrs.update({
+            # With htmx, choosing a kecamatan refreshes the kelurahan select (programs.views.review.queue).
+            "hx-get": reverse("programs:queue"), "hx-trigger": "change", "hx-target": "#kelurahan-field",
+            "hx-swap": "outerHTML",
+        })
+
+    def clean(self):
+        """Offer the kelurahan of the chosen kecamatan (or of the chosen kelurahan's), none before that."""
+        data = super().clean()
+        kecamatan, kelurahan = data.get("kecamatan"), data.get("kelurahan")
+        if kecamatan is not None:
+            shown = Q(parent=kecamatan)
+            if kelurahan is not None:
+                shown |= Q(pk=kelurahan.pk)  # chosen in another kecamatan: still shown as chosen
+        elif kelurahan is not None:
+            shown = Q(parent_id=kelurahan.parent_id)
+        else:
+            shown = None
+            # The bound field copied the help text when the fields were cleaned: set both.
+            hint = _("Pilih kecamatan terlebih dahulu untuk memilih kelurahan.")
+            self.fields["kelurahan"].help_text = self["kelurahan"].help_text = hint
+        if shown is not None:
+            options = (Region.objects.filter(shown, level=Region.Level.KELURAHAN)
+                       .order_by("name").values_list("pk", "name"))
+            self.fields["kelurahan"].show(lambda: options)
+        return data
 
     def values(self) -> dict:
         """The valid filters only: a bad parameter is shown as an error and otherwise ignored."""
@@ -78,7 +181,11 @@ class QueueFilterForm(forms.Form):
 
 def queue_proposals(filters: dict):
     """The proposals the queue shows for ``filters`` (QueueFilterForm.values()), in order."""
-    proposals = Proposal.objects.select_related("board__region__parent", "cycle", "category", "recommendation")
+    proposals = (
+        Proposal.objects.select_related("board__region__parent", "cycle", "category", "recommendation")
+        # Long texts neither the list nor the export shows: kept out of sorts over thousands of rows.
+        .defer(*LONG_TEXTS)
+    )
     status = filters.get("status")
     if status == ALL:
         pass
@@ -101,6 +208,21 @@ def queue_proposals(filters: dict):
             Q(title__icontains=query) | Q(board__name__icontains=query) | Q(board__region__name__icontains=query)
         )
     return proposals.order_by(*SORTS[filters.get("sort") or DEFAULT_SORT][1])
+
+
+def queue_page(proposals, totals: dict, number):
+    """The page ``number`` of ``proposals``: its ids sorted first, then those rows with everything they show.
+
+    Sorting ids (and the sort keys) rather than whole joined rows keeps a sort over thousands of proposals
+    cheap; the default order reads the partial index ``proposal_awaiting_age`` and stops after the page.
+    """
+    paginator = Paginator(proposals.values_list("pk", flat=True), PAGE_SIZE)
+    paginator.count = totals["count"]  # already counted with the sums: no second COUNT
+    page = paginator.get_page(number)
+    ids = list(page.object_list)
+    rows = proposals.order_by().in_bulk(ids)
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 def queue_totals(proposals) -> dict:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,51 +21,69 @@ from django.views.decorators.http import require_GET, require_http_methods
 from organizations.access import access_for
 from portal.lib.formats import WITA, wita
 
-from .. import ical, services
+from .. import ical, selectors, services
 from ..models import CalendarFeed, Invitation, Meeting
 
 AGENDA_PAGE_SIZE = 50
+# The month view shows this many meetings a day, then "+k rapat lainnya" linking to that day's agenda.
+MONTH_MEETINGS_PER_DAY = 3
 # The personal feed reaches this far back, so last month's meetings stay in the phone's calendar.
 FEED_PAST_DAYS = 90
 MONTH_PARAM = re.compile(r"(\d{4})-(\d{2})")
+DATE_PARAM = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 def _with_context(meetings, access):
-    """Staff see how many are coming; an invitee sees their own answer. One extra query either way."""
+    """Staff see how many are coming (counted for the rows shown only); an invitee sees their own answer
+    (one extra query)."""
     if access.sees_everything:
-        invited = Q(invitations__is_walk_in=False)
-        return meetings.annotate(
-            invited_count=Count("invitations", filter=invited),
-            coming_count=Count(
-                "invitations",
-                filter=invited & Q(invitations__rsvp__in=[Invitation.Rsvp.ACCEPTED, Invitation.Rsvp.DELEGATED]),
-            ),
-            pending_count=Count("invitations", filter=invited & Q(invitations__rsvp=Invitation.Rsvp.PENDING)),
-        )
+        return selectors.with_answer_counts(meetings)
     return meetings.prefetch_related(
         Prefetch("invitations", queryset=Invitation.objects.filter(person__user_id=access.user_id),
                  to_attr="my_invitations")
     )
 
 
+def _date_of(value):
+    match = DATE_PARAM.fullmatch(value or "")
+    if match:
+        try:
+            day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+        if 1900 < day.year < 3000:
+            return day
+    return None
+
+
 @login_required
 @require_GET
 def agenda(request):
-    """Upcoming meetings first; ``?lalu=1`` lists past ones, newest first."""
+    """Upcoming meetings first; ``?lalu=1`` lists past ones, newest first; ``?tanggal=YYYY-MM-DD`` one day's
+    (WITA), past or not: the month view links there when a day has more meetings than it shows."""
     access = access_for(request.user)
     now = timezone.now()
-    past = request.GET.get("lalu") == "1"
+    day = _date_of(request.GET.get("tanggal"))
+    past = day is None and request.GET.get("lalu") == "1"
     meetings = access.visible_meetings()
-    if past:
+    if day is not None:
+        day_start, day_end = selectors.day_bounds(day)
+        meetings = meetings.filter(start__gte=day_start, start__lt=day_end).order_by("start", "pk")
+        page_query = f"tanggal={day:%Y-%m-%d}&"
+    elif past:
         meetings = meetings.filter(end__lt=now).order_by("-start", "-pk")
+        page_query = "lalu=1&"
     else:
         meetings = meetings.filter(end__gte=now).order_by("start", "pk")
+        page_query = ""
     page = Paginator(_with_context(meetings, access), AGENDA_PAGE_SIZE).get_page(request.GET.get("halaman"))
     return render(request, "meetings/calendar_agenda.html", {
         "page": page,
         "meetings": page.object_list,
         "past": past,
+        "day": day,
+        "page_query": page_query,
         "now": now,
         "sees_everything": access.sees_everything,
         "can_manage": access.can_manage_meetings(),
@@ -96,16 +114,14 @@ def month(request):
     following = _shift(first, 1)
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=WITA)
     end = datetime.datetime.combine(following, datetime.time.min, tzinfo=WITA)
-    meetings = _with_context(
-        access.visible_meetings().filter(start__gte=start, start__lt=end).order_by("start", "pk"), access
-    )
-    by_day = {}
-    for meeting in meetings:
-        by_day.setdefault(wita(meeting.start).date(), []).append(meeting)
+    # The first few of each day; a busier day links to its agenda (a national rollout has hundreds a month).
+    by_day, totals = selectors.month_meetings(access.visible_meetings(), start=start, end=end,
+                                              per_day=MONTH_MEETINGS_PER_DAY)
     weeks = [
         [
             {"date": day, "in_month": day.month == first.month, "is_today": day == today,
-             "meetings": by_day.get(day, []) if day.month == first.month else []}
+             "meetings": by_day.get(day, []) if day.month == first.month else [],
+             "more": totals.get(day, 0) - len(by_day.get(day, [])) if day.month == first.month else 0}
             for day in week
         ]
         for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
@@ -115,7 +131,7 @@ def month(request):
         "first": first,
         "weeks": weeks,
         "weekdays": [(formats.date_format(d["date"], "D"), formats.date_format(d["date"], "l")) for d in weeks[0]],
-        "meeting_count": sum(len(day_meetings) for day_meetings in by_day.values()),
+        "meeting_count": sum(totals.values()),
         "previous": previous,
         "following": following,
         "this_month": today.replace(day=1),

@@ -9,12 +9,13 @@ message on the proposal page, with nothing changed.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -66,18 +67,26 @@ def queue(request):
     _require_reviewer(request)
     form = review_queue.QueueFilterForm(request.GET)
     filters = form.values()
-    proposals = review_queue.queue_proposals(filters)
-    page = Paginator(proposals, review_queue.PAGE_SIZE).get_page(request.GET.get("page"))
-    review_queue.annotate_rows(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "programs/queue.html", {
-        "form": form,
-        "page_obj": page,
-        "totals": review_queue.queue_totals(proposals),
-        "query": query.urlencode(),
-        "narrowed": form.narrowed,
-    })
+    if request.htmx and request.htmx.target == "kelurahan-field":
+        # The kecamatan select changed: only the kelurahan field, with that kecamatan's kelurahan.
+        response = HttpResponse(format_html('<div class="field" id="kelurahan-field">{}</div>',
+                                            form["kelurahan"].as_field_group()))
+    else:
+        proposals = review_queue.queue_proposals(filters)
+        totals = review_queue.queue_totals(proposals)
+        page = review_queue.queue_page(proposals, totals, request.GET.get("page"))
+        review_queue.annotate_rows(page.object_list)
+        query = request.GET.copy()
+        query.pop("page", None)
+        response = render(request, "programs/queue.html", {
+            "form": form,
+            "page_obj": page,
+            "totals": totals,
+            "query": query.urlencode(),
+            "narrowed": form.narrowed,
+        })
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @login_required

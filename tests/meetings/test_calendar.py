@@ -189,10 +189,112 @@ def test_month_query_count_does_not_grow_with_meetings(client, officer_a, staff,
     for day in range(count):
         invite(meeting_at(at(2027, 3, 1 + day), organiser=staff), officer_a)
     client.force_login(officer_a)
-    # session, user, staff group, user's memberships, meetings, the officer's invitations, unread-notices count
-    with django_assert_num_queries(7):
+    # session, user, staff group, user's memberships, meetings (first few a day, with each day's total),
+    # unread-notices count
+    with django_assert_num_queries(6):
         response = client.get(MONTH, {"bulan": "2027-03"})
     assert response.context["meeting_count"] == count
+
+
+@pytest.mark.parametrize("count", [3, 20])
+def test_month_query_count_for_staff_does_not_grow_with_meetings_a_day(client, staff, count,
+                                                                       django_assert_num_queries):
+    for index in range(count):
+        meeting_at(at(2027, 3, 1 + index % 2, 8 + index % 10), organiser=staff)
+    client.force_login(staff)
+    # session, user, staff group, user's memberships, meetings, unread-notices count
+    with django_assert_num_queries(6):
+        response = client.get(MONTH, {"bulan": "2027-03"})
+    assert response.context["meeting_count"] == count
+
+
+def test_month_shows_the_first_meetings_of_a_busy_day_and_links_to_the_rest(client, staff, officer_a):
+    early = [meeting_at(at(2027, 3, 8, hour), organiser=staff, title=f"Rapat pukul {hour}") for hour in (8, 9, 10)]
+    later = [meeting_at(at(2027, 3, 8, hour), organiser=staff, title=f"Rapat pukul {hour}") for hour in (13, 15)]
+    quiet = meeting_at(at(2027, 3, 9, 9), organiser=staff, title="Rapat hari tenang")
+    client.force_login(staff)
+
+    response = client.get(MONTH, {"bulan": "2027-03"})
+
+    days = {day["date"]: day for week in response.context["weeks"] for day in week}
+    busy = days[datetime.date(2027, 3, 8)]
+    assert [m.pk for m in busy["meetings"]] == [m.pk for m in early]
+    assert busy["more"] == 2
+    assert [m.pk for m in days[datetime.date(2027, 3, 9)]["meetings"]] == [quiet.pk]
+    assert days[datetime.date(2027, 3, 9)]["more"] == 0
+    assert response.context["meeting_count"] == 6
+    body = response.content.decode()
+    assert f'<a href="{AGENDA}?tanggal=2027-03-08">+2 rapat lainnya</a>' in body
+    assert body.count("rapat lainnya") == 1
+    assert "Rapat pukul 13" not in body and "Rapat pukul 15" not in body
+    assert all(m.title not in body for m in later)
+
+    # An officer's month counts only the meetings they are invited to.
+    for meeting in early[:2] + later:
+        invite(meeting, officer_a)
+    client.force_login(officer_a)
+    response = client.get(MONTH, {"bulan": "2027-03"})
+    days = {day["date"]: day for week in response.context["weeks"] for day in week}
+    busy = days[datetime.date(2027, 3, 8)]
+    assert [m.pk for m in busy["meetings"]] == [early[0].pk, early[1].pk, later[0].pk]
+    assert busy["more"] == 1
+    assert response.context["meeting_count"] == 4
+    assert "Rapat hari tenang" not in response.content.decode()
+
+
+# --- one day's agenda -------------------------------------------------------------------------------------
+
+
+def test_agenda_of_a_day_lists_that_wita_day_past_or_not(client, staff, invitation_a):
+    # 16.30 UTC on 7 March is 00.30 WITA on 8 March; 15.59 UTC is still 7 March in WITA.
+    late = meeting_at(datetime.datetime(2027, 3, 7, 16, 30, tzinfo=datetime.UTC), organiser=staff, title="Dini hari")
+    meeting_at(datetime.datetime(2027, 3, 7, 15, 59, tzinfo=datetime.UTC), organiser=staff, title="Hari sebelumnya")
+    noon = meeting_at(at(2027, 3, 8, 12), organiser=staff, title="Siang hari")
+    long_ago = meeting_at(at(2020, 3, 8, 12), organiser=staff, title="Dulu sekali")
+    client.force_login(staff)
+
+    response = client.get(AGENDA, {"tanggal": "2027-03-08"})
+
+    assert response.status_code == 200
+    assert [m.pk for m in response.context["meetings"]] == [late.pk, noon.pk]
+    body = response.content.decode()
+    assert "Rapat pada Senin, 8 Maret 2027" in body
+    assert f'href="{MONTH}?bulan=2027-03"' in body
+    assert "0 dari 0 akan hadir" in body  # staff still see the counts
+    past = client.get(AGENDA, {"tanggal": "2020-03-08"})
+    assert [m.pk for m in past.context["meetings"]] == [long_ago.pk]
+    empty = client.get(AGENDA, {"tanggal": "2027-03-09"}).content.decode()
+    assert "Tidak ada rapat pada tanggal ini." in empty
+
+
+def test_agenda_of_a_day_shows_an_officer_only_their_meetings(client, officer_a, staff):
+    mine = meeting_at(at(2027, 3, 8, 9), organiser=staff, title="Rapat saya")
+    invite(mine, officer_a)
+    meeting_at(at(2027, 3, 8, 10), organiser=staff, title="Rapat orang lain")
+    client.force_login(officer_a)
+    response = client.get(AGENDA, {"tanggal": "2027-03-08"})
+    assert [m.pk for m in response.context["meetings"]] == [mine.pk]
+    assert "Rapat orang lain" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["2027-02-30", "2027-3-8", "kemarin", "0000-01-01"])
+def test_agenda_ignores_a_bad_day(client, staff, meeting, value):
+    client.force_login(staff)
+    response = client.get(AGENDA, {"tanggal": value})
+    assert response.status_code == 200
+    assert response.context["day"] is None
+    assert [m.pk for m in response.context["meetings"]] == [meeting.pk]
+
+
+def test_agenda_of_a_day_keeps_the_day_across_pages(client, staff):
+    for index in range(51):
+        meeting_at(at(2027, 3, 8, 8) + datetime.timedelta(minutes=index), organiser=staff)
+    client.force_login(staff)
+    first = client.get(AGENDA, {"tanggal": "2027-03-08"})
+    assert len(first.context["meetings"]) == 50
+    assert '?tanggal=2027-03-08&amp;halaman=2' in first.content.decode()
+    second = client.get(AGENDA, {"tanggal": "2027-03-08", "halaman": 2})
+    assert len(second.context["meetings"]) == 1
 
 
 # --- the feed and its page --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from organizations.models import Region
 from programs.models import Category, Proposal, ProposalEvent, Recommendation
 from tests.factories import CycleFactory, ProposalFactory
 
@@ -240,16 +241,115 @@ def _count(client, params):
     return len(context.captured_queries), len(response.context["page_obj"])
 
 
-@pytest.mark.parametrize("params", [{}, {"status": "all", "sort": "board", "q": "Usulan"}])
-def test_the_queue_query_count_does_not_grow_with_proposals(client, staff, world, cycle, coordinator_a, params):
+@pytest.mark.parametrize("params, rows", [
+    ({}, (3, 25)),
+    ({"status": "all", "sort": "board", "q": "Usulan"}, (3, 25)),
+    ({"kecamatan": "kec_a", "sort": "-requested"}, (2, 20)),  # two of the three boards
+])
+def test_the_queue_query_count_does_not_grow_with_proposals(client, staff, world, cycle, coordinator_a, params,
+                                                            rows):
     """Prevents N+1s on board, kelurahan, kecamatan, field, cycle and forum recommendation per row."""
+    params = {key: world[value].pk if value in world else value for key, value in params.items()}
     client.force_login(staff)
+    client.get(QUEUE)  # per-user facts cached by the first request of a session do not count
     _grow(3, world, cycle, coordinator_a)
     small, small_rows = _count(client, params)
     _grow(27, world, cycle, coordinator_a)
     large, large_rows = _count(client, params)
-    assert (small_rows, large_rows) == (3, 25)
+    assert (small_rows, large_rows) == rows
     assert small == large
+
+
+def test_the_totals_give_the_page_count_and_rows_come_by_id(client, staff, world, cycle, coordinator_a):
+    """One COUNT for the totals and the pages; the sort reads ids, then the page's rows are fetched."""
+    _grow(30, world, cycle, coordinator_a)
+    client.force_login(staff)
+    client.get(QUEUE)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(QUEUE, {"page": 2})
+    proposal_queries = [q["sql"] for q in context.captured_queries if 'FROM "programs_proposal"' in q["sql"]]
+    assert len(proposal_queries) == 3  # totals, the page's ids, its rows
+    assert sum("COUNT(" in sql for sql in proposal_queries) == 1
+    assert response.context["page_obj"].paginator.num_pages == 2
+    assert len(response.context["page_obj"]) == 5
+
+
+# --- the region selects -----------------------------------------------------------------------------
+
+
+def _select(html, name):
+    start = html.index(f'name="{name}"')
+    return html[html.rindex("<select", 0, start):html.index("</select>", start)]
+
+
+def test_kelurahan_are_offered_once_a_kecamatan_is_chosen(client, staff, world):
+    client.force_login(staff)
+    html = client.get(QUEUE).content.decode()
+    kelurahan = _select(html, "kelurahan")
+    assert "Kelurahan A1" not in kelurahan and kelurahan.count("<option") == 1
+    assert "Pilih kecamatan terlebih dahulu untuk memilih kelurahan." in html
+    assert 'aria-describedby="id_kelurahan_helptext"' in kelurahan
+    assert "Kecamatan A" in _select(html, "kecamatan") and "Kecamatan B" in _select(html, "kecamatan")
+
+    html = client.get(QUEUE, {"kecamatan": world["kec_a"].pk}).content.decode()
+    kelurahan = _select(html, "kelurahan")
+    assert "Kelurahan A1" in kelurahan and "Kelurahan A2" in kelurahan and "Kelurahan B1" not in kelurahan
+    assert "Pilih kecamatan terlebih dahulu" not in html
+    assert f'<option value="{world["kec_a"].pk}" selected>Kecamatan A</option>' in _select(html, "kecamatan")
+
+
+def test_a_kelurahan_alone_still_filters_and_shows_as_chosen(client, staff, world, spread):
+    client.force_login(staff)
+    response = client.get(QUEUE, {"status": "all", "kelurahan": world["board_a2"].region_id})
+    assert shown(response) == [spread["drainase"].title]
+    kelurahan = _select(response.content.decode(), "kelurahan")
+    assert f'<option value="{world["board_a2"].region_id}" selected>Kelurahan A2</option>' in kelurahan
+    assert "Kelurahan A1" in kelurahan and "Kelurahan B1" not in kelurahan  # its kecamatan's
+
+
+def test_a_kelurahan_of_another_kecamatan_is_still_shown_as_chosen(client, staff, world, spread):
+    client.force_login(staff)
+    kel_b = world["board_b"].region_id
+    response = client.get(QUEUE, {"status": "all", "kecamatan": world["kec_a"].pk, "kelurahan": kel_b})
+    assert shown(response) == []
+    assert f'<option value="{kel_b}" selected>Kelurahan B1</option>' in _select(response.content.decode(), "kelurahan")
+
+
+def test_choosing_a_kecamatan_refreshes_the_kelurahan_field_with_htmx(client, staff, world):
+    client.force_login(staff)
+    html = client.get(QUEUE).content.decode()
+    kecamatan = _select(html, "kecamatan")
+    assert f'hx-get="{QUEUE}"' in kecamatan and 'hx-target="#kelurahan-field"' in kecamatan
+    assert '<div class="field" id="kelurahan-field">' in html
+    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in html
+
+    response = client.get(QUEUE, {"kecamatan": world["kec_b"].pk},
+                          HTTP_HX_REQUEST="true", HTTP_HX_TARGET="kelurahan-field")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.startswith('<div class="field" id="kelurahan-field">') and "<html" not in body
+    assert "Kelurahan B1" in body and "Kelurahan A1" not in body
+    assert "HX-Target" in response["Vary"]
+    body = client.get(QUEUE, {"kecamatan": ""}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="kelurahan-field")
+    assert "Pilih kecamatan terlebih dahulu" in body.content.decode()
+
+
+def test_the_kelurahan_field_refresh_is_staff_only(client, officer_a, world):
+    client.force_login(officer_a)
+    response = client.get(QUEUE, {"kecamatan": world["kec_a"].pk},
+                          HTTP_HX_REQUEST="true", HTTP_HX_TARGET="kelurahan-field")
+    assert response.status_code == 403
+
+
+def test_kecamatan_are_grouped_by_kota_when_there_are_several(client, staff, world):
+    client.force_login(staff)
+    assert "<optgroup" not in _select(client.get(QUEUE).content.decode(), "kecamatan")
+    other = Region.objects.create(code="99.02", name="Kota Lain", level=Region.Level.KOTA)
+    Region.objects.create(code="99.02.01", name="Kecamatan <Z>", level=Region.Level.KECAMATAN, parent=other)
+    kecamatan = _select(client.get(QUEUE).content.decode(), "kecamatan")
+    assert '<optgroup label="Kota Lain"><option value=' in kecamatan
+    assert '<optgroup label="Kota Uji">' in kecamatan
+    assert "Kecamatan &lt;Z&gt;" in kecamatan and "<Z>" not in kecamatan
 
 
 # --- exports --------------------------------------------------------------------------------------
