@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from portal.lib import cache as user_cache
+
 from .models import Board, Membership
 
 
@@ -220,18 +222,14 @@ class Access:
 ANONYMOUS = Access()
 
 
-def access_for(user) -> Access:
-    """The user's Access, computed once per user object (two queries)."""
-    if user is None or not user.is_authenticated:
-        return ANONYMOUS
-    cached = getattr(user, "_portal_access", None)
-    if cached is not None:
-        return cached
+def _access_facts(user, today) -> dict:
+    """What ``access_for`` derives from the database (two queries): staff or not, and today's memberships."""
+    # A superuser counts as staff without asking (the flag is part of the entry's stamp).
     is_staff_office = user.is_superuser or user.groups.filter(name=settings.STAFF_GROUP_NAME).exists()
     positions = {}
     coordinated = set()
     memberships = (
-        Membership.objects.active(timezone.localdate())
+        Membership.objects.active(today)
         .filter(person__user=user)
         .select_related("board")
         .only("position", "board__kind", "board__region_id")
@@ -240,12 +238,45 @@ def access_for(user) -> Access:
         positions[membership.board_id] = membership.position
         if membership.board.kind == Board.Kind.FORUM:
             coordinated.add(membership.board.region_id)
+    return {
+        "is_staff_office": is_staff_office,
+        "positions": positions,
+        "coordinated": sorted(coordinated),
+    }
+
+
+def access_for(user) -> Access:
+    """The user's Access, computed once per user object.
+
+    The facts behind it (staff group, today's memberships) come from the shared cache while nothing they
+    derive from has changed (``portal.lib.cache``; the signals in ``organizations.signals`` make them stale),
+    on the same day (a term ending today grants nothing tomorrow) and with the same superuser flag;
+    otherwise from the database, in two queries.
+    """
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_portal_access", None)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
+    facts = user_cache.cached_for_user(user.pk, "access", lambda: _access_facts(user, today),
+                                       scope=user_cache.ACCESS, extra=(today.isoformat(), user.is_superuser))
     access = Access(
         user_id=user.pk,
         is_admin=user.is_superuser,
-        is_staff_office=is_staff_office,
-        positions=positions,
-        coordinated_kecamatan_ids=frozenset(coordinated),
+        is_staff_office=facts["is_staff_office"],
+        positions=dict(facts["positions"]),
+        coordinated_kecamatan_ids=frozenset(facts["coordinated"]),
     )
     user._portal_access = access
     return access
+
+
+def has_totp(user) -> bool:
+    """Whether the user has set up TOTP (the MFA requirement for staff), kept like the access facts."""
+    from allauth.mfa.models import Authenticator
+
+    return user_cache.cached_for_user(
+        user.pk, "totp", lambda: Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+        scope=user_cache.ACCESS,
+    )

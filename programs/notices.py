@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from meetings.models import Notification
 from meetings.reminders import PermanentFailure, classify, retry_delays, sending_timeout
 from organizations.models import Membership
+from portal.lib.cache import UNREAD, bump
 from portal.lib.mail import build_templated_mail
 
 from .models import Notice, Proposal, ProposalEvent
@@ -102,6 +103,8 @@ def event_notify(event: ProposalEvent, *, published=False) -> int:
         if user.email:
             rows.append(Notice(event=event, user=user, email=user.email, language=language, due_at=now))
     Notification.objects.bulk_create(notifications)
+    # bulk_create sends no signal: the recipients' unread counts are stale now.
+    bump(UNREAD, *users)
     rows = Notice.objects.bulk_create(rows, ignore_conflicts=False)
     ids = [row.pk for row in rows]
     if ids:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from organizations.access import access_for
+from portal.lib.context_processors import forget_unread_count
 
 from .. import reminders
 from ..models import Notification, Reminder
@@ -29,11 +30,17 @@ def _list_url(page=None):
 
 def notification_mark_read(*, notification: Notification, now=None) -> bool:
     """Mark one notice read; False if it already was (a second tap changes nothing)."""
-    return bool(Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=now or timezone.now()))
+    changed = Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=now or timezone.now())
+    if changed:
+        forget_unread_count(notification.user_id)  # update() sends no signal: the header count is cached
+    return bool(changed)
 
 
 def notifications_mark_all_read(*, user, now=None) -> int:
-    return Notification.objects.filter(user=user, read_at=None).update(read_at=now or timezone.now())
+    changed = Notification.objects.filter(user=user, read_at=None).update(read_at=now or timezone.now())
+    if changed:
+        forget_unread_count(user.pk)
+    return changed
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
-from organizations.access import access_for
+from organizations.access import access_for, has_totp
 
 # Paths a staff member without a second factor may still reach: setting one up,
 # logging out, switching language, static files and the health check.
@@ -36,9 +36,8 @@ class RequireMFAForStaffMiddleware:
             return False
         if not (user.is_staff or access_for(user).sees_everything):
             return False
-        from allauth.mfa.models import Authenticator
-
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        # From the shared cache; adding or removing an authenticator makes it stale (organizations.signals).
+        return not has_totp(user)
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):

@@ -357,6 +357,7 @@ def test_inviting_warns_about_invitees_with_another_meeting(client, staff, balik
 def test_preview_query_count_does_not_grow_with_boards(client, staff, balikpapan, meeting, boards):
     """Prevents N+1s on boards and people in the "Hitung" step."""
     client.force_login(staff)
+    client.get(reverse("meetings:notifications"))  # the first page caches the user's facts and unread count
     chosen = balikpapan["timur_boards"][:boards]
     url = invite_url(meeting, "invite_preview")
     with CaptureQueriesContext(connection) as one:

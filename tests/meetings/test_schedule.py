@@ -660,6 +660,7 @@ def test_detail_query_count_does_not_grow_with_invitees_agenda_or_materials(
     """Prevents N+1s on agenda items, materials, change authors and invitation counts."""
     user = request.getfixturevalue(who)
     client.force_login(user)
+    client.get(reverse("meetings:notifications"))  # the first page caches the user's facts and unread count
     url = reverse("meetings:detail", args=[meeting.pk])
     _grow_meeting(meeting, 2, user)
     small = _queries(client, url)

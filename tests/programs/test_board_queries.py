@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from programs.models import Attachment, BudgetLine, ProgressReport, ProposalEvent, Recommendation
+from programs.models import Attachment, BudgetLine, ProgressReport, Proposal, ProposalEvent, Recommendation
 from tests import factories
 
 
@@ -71,9 +71,9 @@ def test_the_detail_page_query_count_is_fixed(client, officer_a, draft_a, place,
     place(draft_a, "in_progress", progress_percent=50)
     _grow(draft_a, officer_a, count)
     client.force_login(officer_a)
-    # session, user, staff group, memberships, the proposal (with its one-to-ones), budget lines, documents,
-    # reports, photos, events, unread notices
-    with django_assert_num_queries(11):
+    # session, user, staff group, memberships, the proposal (with its one-to-ones), budget lines, attachments
+    # (documents and photos), reports, events, unread notices; the user's facts come from the cache afterwards
+    with django_assert_num_queries(10):
         response = client.get(reverse("programs:detail", args=[draft_a.pk]))
     page = response.content.decode()
     assert response.status_code == 200
@@ -90,6 +90,28 @@ def test_the_detail_page_for_staff_query_count_is_fixed(client, staff, officer_a
     Recommendation.objects.create(proposal=draft_a, recommends=True, note="Layak.")
     _grow(draft_a, officer_a, count)
     client.force_login(staff)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(reverse("programs:detail", args=[draft_a.pk]))
     assert response.status_code == 200
+    # Later requests read the user's staff group, memberships and unread count from the cache.
+    with django_assert_num_queries(7):
+        response = client.get(reverse("programs:detail", args=[draft_a.pk]))
+    assert response.status_code == 200
+
+
+def test_a_carried_proposal_costs_one_more_query_for_both_links(client, officer_a, draft_a, place, cycle,
+                                                                django_assert_num_queries):
+    """The proposals it continues and is continued by: not joined, fetched together only when there are any."""
+    earlier = factories.ProposalFactory(board=draft_a.board, cycle=factories.CycleFactory(), title="Yang lalu")
+    later = factories.ProposalFactory(board=draft_a.board, cycle=factories.CycleFactory(), title="Yang berikut")
+    place(draft_a, "rejected")
+    Proposal.objects.filter(pk=draft_a.pk).update(carried_from=earlier)
+    Proposal.objects.filter(pk=later.pk).update(carried_from=draft_a)
+    client.force_login(officer_a)
+    with django_assert_num_queries(11):
+        page = client.get(reverse("programs:detail", args=[draft_a.pk])).content.decode()
+    assert reverse("programs:detail", args=[earlier.pk]) in page and "Yang lalu" in page
+    assert reverse("programs:detail", args=[later.pk]) in page and "Yang berikut" in page
+    assert later.cycle.name in page and earlier.cycle.name in page
+    # Continued already: no second carrying over offered.
+    assert reverse("programs:carry_over", args=[draft_a.pk]) not in page
