@@ -10,16 +10,18 @@ decision before it is published (the rule of ``Access.sees_decision``).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import BooleanField, Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import FollowUp, Invitation, Meeting
-from meetings.selectors import attendance_rate_by_board
+from meetings.selectors import BoardAttendance, attendance_rate_by_board
 from organizations.models import Board, Membership, Person, Region
-from organizations.selectors import with_health
 from portal.lib import formats
 from programs.models import Category, Cycle, Proposal
 
@@ -38,8 +40,16 @@ AGE_LABELS = (_("< 7 hari"), _("7–13 hari"), _("14–29 hari"), _("≥ 30 hari
 # A meeting this close with fewer than half its invitees answering gets a warning.
 RSVP_WARNING_DAYS = 3
 UPCOMING_LIMIT = 10
+# Every list on the dashboard stops here and links to its whole length (``?semua=...``), so the page costs the
+# same for one city or a whole country.
 LIST_LIMIT = 25
 ATTENDANCE_DAYS = 365
+# How far back board_health first looks for each board's last two meetings; boards it cannot settle there
+# (no one present and fewer than two meetings in that time) are looked up over their whole history. Only the
+# cost depends on it, never the answer.
+HEALTH_WINDOW_DAYS = 45
+# The dashboard reads the attendance rates of this many boards more than it shows, in case some have none.
+ATTENDANCE_SLACK = 10
 
 
 def percent(part, whole, digits=0):
@@ -168,14 +178,17 @@ def upcoming_meetings(scope: Scope, *, now=None, limit=UPCOMING_LIMIT):
         meetings = meetings.filter(
             Exists(Invitation.objects.filter(scope.board_q("board__"), meeting=OuterRef("pk")))
         )
-    meetings = meetings.annotate(
+    # The meetings shown are chosen first, then only their invitations counted: counting before the LIMIT
+    # would add up the invitations of every upcoming meeting in the country.
+    first = meetings.order_by("start", "pk").values("pk")[:limit]
+    meetings = Meeting.objects.filter(pk__in=first).annotate(
         invited_count=Count("invitations", filter=invited),
         answered_count=Count("invitations", filter=invited & Q(invitations__rsvp__in=answered)),
         accepted_count=Count(
             "invitations",
             filter=invited & Q(invitations__rsvp__in=[Invitation.Rsvp.ACCEPTED, Invitation.Rsvp.DELEGATED]),
         ),
-    ).order_by("start", "pk")[:limit]
+    ).order_by("start", "pk")
     soon = now + datetime.timedelta(days=RSVP_WARNING_DAYS)
     return [
         UpcomingMeeting(
@@ -269,14 +282,14 @@ class BudgetRow:
         self.realised += other.realised
 
 
-def _budget(scope, which, group_by):
+def _budget(scope, which, *group_by):
     """Sums over the proposals ``which`` selects (drafts and withdrawn ones left out) grouped by ``group_by``."""
     approved = scope.approved_q()
     return (
         scope.proposals()
         .filter(which)
         .counting_for_cap()
-        .values(group_by)
+        .values(*group_by)
         .annotate(
             count=Count("pk"),
             requested=Sum("total_requested"),
@@ -298,24 +311,43 @@ def _budget_row(label, row, url):
 @dataclass
 class Budget:
     cycle: Cycle
-    by_kecamatan: list
+    by_kecamatan: list  # the first ``limit`` kecamatan, in code order
     by_category: list
     by_kind: list
     total: BudgetRow
+    kecamatan_count: int = 0  # every kecamatan of the scope, shown or not
+
+    @property
+    def more_kecamatan(self):
+        return self.kecamatan_count > len(self.by_kecamatan)
 
 
-def budget(scope: Scope, *, cycle, kecamatan, categories):
-    """Requested, approved and realised budget of a cycle by kecamatan, by field and physical or not."""
+def budget(scope: Scope, *, cycle, kecamatan, categories, limit=LIST_LIMIT):
+    """Requested, approved and realised budget of a cycle by kecamatan, by field and physical or not.
+
+    Only the first ``limit`` kecamatan get a row (all of them with ``limit=None``); the totals, by field and by
+    kind, count every proposal of the scope.
+    """
     which = Q(cycle=cycle)
-    by_kec = {row["board__region__parent_id"]: row for row in _budget(scope, which, "board__region__parent_id")}
-    by_cat = {row["category_id"]: row for row in _budget(scope, which, "category_id")}
-    by_kind = {row["is_physical"]: row for row in _budget(scope, which, "is_physical")}
+    shown = kecamatan if limit is None else kecamatan[:limit]
+    by_kec = {
+        row["board__region__parent_id"]: row
+        for row in _budget(scope, which & Q(board__region__parent_id__in=[k.pk for k in shown]),
+                           "board__region__parent_id")
+    }
+    # Field and kind from one grouping: each cell of it is one field's physical or non-physical proposals.
+    by_cat, by_kind = {}, {}
+    for row in _budget(scope, which, "category_id", "is_physical"):
+        for key, sums in ((row["category_id"], by_cat), (row["is_physical"], by_kind)):
+            into = sums.setdefault(key, {"count": 0, "requested": 0, "approved": 0, "realised": 0})
+            for name in into:
+                into[name] += row[name] or 0
 
     def link(**params):
         # Every state of the cycle: the queue alone would show only what awaits staff.
         return scope.queue_url(status=ALL_STATUSES, cycle=cycle.pk, **params)
 
-    kec_rows = [_budget_row(k.name, by_kec.get(k.pk), link(kecamatan=k.pk)) for k in kecamatan]
+    kec_rows = [_budget_row(k.name, by_kec.get(k.pk), link(kecamatan=k.pk)) for k in shown]
     cat_rows = [
         _budget_row(c.name, by_cat.get(c.pk), link(category=c.pk)) for c in categories if c.is_active or c.pk in by_cat
     ]
@@ -326,20 +358,38 @@ def budget(scope: Scope, *, cycle, kecamatan, categories):
     total = BudgetRow(label=_("Jumlah"), url=link())
     for row in kind_rows:
         total.add(row)
-    return Budget(cycle=cycle, by_kecamatan=kec_rows, by_category=cat_rows, by_kind=kind_rows, total=total)
+    return Budget(cycle=cycle, by_kecamatan=kec_rows, by_category=cat_rows, by_kind=kind_rows, total=total,
+                  kecamatan_count=len(kecamatan))
 
 
 def in_implementation(scope: Scope, *, limit=LIST_LIMIT):
     """Programs being carried out, least advanced first: (proposals, total)."""
     proposals = scope.proposals().filter(status=S.IN_PROGRESS)
-    rows = list(
-        proposals.select_related("board", "category", "cycle").order_by("progress_percent", "status_changed_at",
-                                                                        "pk")[:limit]
-    )
+    order = ("progress_percent", "status_changed_at", "pk")
+    # The page's rows are chosen on the narrow proposal rows first, then joined to what they show: joining
+    # first would carry every program in progress in the country through the sort.
+    first = proposals.order_by(*order).values("pk")[:limit]
+    rows = list(Proposal.objects.filter(pk__in=first).select_related("board", "category", "cycle").order_by(*order))
     return rows, proposals.count()
 
 
 # --- boards -------------------------------------------------------------------------------------
+
+# What the full list of boards needing attention can be narrowed to (``?semua=kesehatan&masalah=...``);
+# "term" stands for both term_ending and term_ended.
+ISSUES = ("no_ketua", "term", "no_login", "missed")
+ISSUE_LABELS = {
+    "no_ketua": _("Tanpa Ketua aktif"),
+    "no_login": _("Tidak ada pengurus yang dapat masuk portal"),
+    "missed": _("Tidak hadir di dua rapat terakhir"),
+}
+# What each count on the dashboard says after its number.
+COUNT_LABELS = {
+    "no_ketua": _("tanpa Ketua aktif"),
+    "term": _("masa bakti berakhir dalam 90 hari atau sudah berakhir"),
+    "no_login": _("tanpa pengurus yang dapat masuk portal"),
+    "missed": _("tidak hadir di dua rapat terakhir"),
+}
 
 
 @dataclass
@@ -349,81 +399,232 @@ class BoardIssue:
 
 
 @dataclass
+class HealthRow:
+    """A board that needs attention, before the board itself is read: its issue codes and the term end shown."""
+
+    board_id: int
+    codes: tuple
+    term_end: datetime.date | None = None
+
+    def has(self, issue):
+        return any(code.startswith(issue) for code in self.codes) if issue == "term" else issue in self.codes
+
+    def issues(self):
+        return [
+            BoardIssue(code, _("Masa bakti berakhir %(date)s") % {"date": formats.date_long(self.term_end)}
+                       if code.startswith("term") else ISSUE_LABELS[code])
+            for code in self.codes
+        ]
+
+
+@dataclass
 class BoardHealth:
     boards: int = 0
-    flagged: list = field(default_factory=list)  # boards, each with .issues
     no_ketua: int = 0
     term: int = 0
     no_login: int = 0
     missed: int = 0
+    issue: str | None = None  # the list below holds only the boards with this issue
+    rows: list = field(default_factory=list)  # a HealthRow for every board listed, in region order
+    flagged: list = field(default_factory=list)  # the boards of the first ``limit`` rows, each with .issues
+
+    @property
+    def total(self):
+        return len(self.rows)
+
+    @property
+    def more(self):
+        return len(self.rows) > len(self.flagged)
+
+    @property
+    def counts(self):
+        """(issue, how many boards have it, what the number counts) for each issue."""
+        return [(issue, getattr(self, issue), COUNT_LABELS[issue]) for issue in ISSUES]
 
 
-def _meetings_of_board(now):
-    """Meetings the board (the outer query's row) was invited to, held and with attendance taken, latest first."""
-    taken = Invitation.objects.filter(meeting=OuterRef("pk")).exclude(attendance="")
-    invited = Invitation.objects.filter(meeting=OuterRef("pk"), board=OuterRef(OuterRef("pk")), is_walk_in=False)
+def _taken(meeting="pk"):
+    """Invitations that prove the meeting's attendance was taken (an unfilled sheet proves nothing)."""
+    return Invitation.objects.filter(meeting=OuterRef(meeting)).exclude(attendance="")
+
+
+def _plain_rows(queryset):
+    """The rows of a values_list() query of plain integers as the database driver returns them.
+
+    For the queries below that read tens of thousands of (board, meeting) rows: Django's per-row conversions
+    would cost more than the query itself.
+    """
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _per_board_and_meeting(invitations, *fields):
+    """(board id, meeting id, *fields, invited, present, marked) per board and meeting of ``invitations``.
+
+    Invited counts invitees, not walk-ins; present counts anyone of the board marked present, walk-ins too;
+    marked counts the board's rows with any mark, which proves the meeting's attendance was taken.
+    """
     return (
-        Meeting.objects.filter(start__lt=now)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .filter(Exists(taken), Exists(invited))
-        .order_by("-start", "-pk")
+        invitations.values_list("board_id", "meeting_id", *fields)
+        .annotate(
+            invited=Count("pk", filter=Q(is_walk_in=False)),
+            present=Count("pk", filter=Q(attendance=Invitation.Attendance.PRESENT)),
+            marked=Count("pk", filter=~Q(attendance="")),
+        )
+        .order_by()
     )
 
 
-def board_health(scope: Scope, *, today=None, now=None):
-    """Kelurahan boards that need attention, in one query.
+def absent_lately(board_ids, *, now, whole_history=False):
+    """The boards of ``board_ids`` nobody of which was present at the last two meetings they were invited to.
 
-    A board is flagged when it has no active Ketua, when an active term ends
-    within TERM_ENDING_SOON_DAYS or its last term has already ended, when none
-    of its active pengurus has an account that can log in, or when nobody of
-    it was present at the last two meetings it was invited to (meetings whose
-    attendance was taken: an unfilled sheet proves nothing).
+    Counted are meetings held before ``now``, not cancelled and whose attendance was taken (an unfilled sheet
+    proves nothing). A board is absent when it was invited to two such meetings and no one of it was marked
+    present at the second-last one or at any meeting after it: in other words when at least two of them came
+    after its last presence.
+
+    Rather than walking each board's meetings, the boards are read together: first the meetings of the last
+    HEALTH_WINDOW_DAYS, which settle nearly every board (see below), then the older meetings of the few boards
+    left; a last query checks, if need be, which of those older meetings had their attendance taken. With
+    ``whole_history`` (a kecamatan's few boards) their whole history is read at once instead. At most four
+    queries whatever the number of boards and meetings.
+    """
+    wanted = set(board_ids)
+    invited = {}  # board id: [(start, None if the meeting's sheet is known to be filled in, else its id)]
+    last_present = {}  # board id: start of the latest meeting where someone of it was present
+
+    def add(board_id, start, meeting_id, was_invited, was_present, taken):
+        if was_invited:
+            invited.setdefault(board_id, []).append((start, None if taken else meeting_id))
+        # Someone present proves the sheet was filled in.
+        if was_present and (board_id not in last_present or start > last_present[board_id]):
+            last_present[board_id] = start
+
+    held = Invitation.objects.filter(meeting__start__lt=now).exclude(meeting__status=Meeting.Status.CANCELLED)
+    older = held
+    if whole_history:
+        unsettled = sorted(wanted)
+    else:
+        since = now - datetime.timedelta(days=HEALTH_WINDOW_DAYS)
+        recent = dict(
+            Meeting.objects.filter(start__gte=since, start__lt=now).exclude(status=Meeting.Status.CANCELLED)
+            .values_list("pk", "start")
+        )
+        # Every invitation of those meetings, guests' too: any mark on any of them proves the sheet was filled in.
+        rows = _plain_rows(_per_board_and_meeting(held.filter(meeting__start__gte=since)))
+        taken = {meeting_id for _board_id, meeting_id, _invited, _present, marked in rows if marked}
+        for board_id, meeting_id, was_invited, was_present, _marked in rows:
+            # (``recent`` lacks a meeting saved since it was read: the next reading counts it.)
+            if board_id not in wanted or meeting_id not in taken or meeting_id not in recent:
+                continue
+            start = recent[meeting_id]
+            if was_invited:  # as add(), inlined for the tens of thousands of rows
+                invited.setdefault(board_id, []).append((start, None))
+            if was_present and (board_id not in last_present or start > last_present[board_id]):
+                last_present[board_id] = start
+        # Invited to two meetings in the window: the second-last is one of them, and any presence since is in
+        # the window too. Someone present in the window: an older second-last meeting came before it. Only
+        # the boards with neither need their older meetings.
+        unsettled = [pk for pk in wanted if pk not in last_present and len(invited.get(pk, ())) < 2]
+        older = held.filter(meeting__start__lt=since)
+    if unsettled:
+        rows = _per_board_and_meeting(older.filter(board_id__in=unsettled), "meeting__start")
+        for board_id, meeting_id, start, was_invited, was_present, marked in rows:
+            add(board_id, start, meeting_id, was_invited, was_present, marked > 0)
+    absent = set()
+    pending = {}  # board id: (meetings after its last presence known to count, ids of those not known yet)
+    for board_id, meetings in invited.items():
+        present = last_present.get(board_id)
+        after = [m for start, m in meetings if present is None or start > present]
+        known = after.count(None)
+        if known >= 2:
+            absent.add(board_id)
+        elif len(after) >= 2:
+            pending[board_id] = (known, [m for m in after if m is not None])
+    if pending:
+        ids = {m for _known, unknown in pending.values() for m in unknown}
+        were_taken = set(Meeting.objects.filter(pk__in=ids).filter(Exists(_taken())).values_list("pk", flat=True))
+        for board_id, (known, unknown) in pending.items():
+            if known + sum(1 for m in unknown if m in were_taken) >= 2:
+                absent.add(board_id)
+    return absent
+
+
+def _in(memberships):
+    """Whether the board is one of those of ``memberships``."""
+    return Case(When(pk__in=memberships.values("board_id"), then=Value(True)), default=Value(False),
+                output_field=BooleanField())
+
+
+def board_health(scope: Scope, *, today=None, now=None, issue=None, limit=LIST_LIMIT):
+    """Kelurahan boards that need attention: how many for each reason, and the first ``limit`` of them.
+
+    A board is flagged when it has no active Ketua, when an active term ends within TERM_ENDING_SOON_DAYS or
+    its last term has already ended, when none of its active pengurus has an account that can log in, or when
+    nobody of it was present at the last two meetings it was invited to (``absent_lately``). ``rows`` lists
+    every flagged board (with ``issue``, those with that issue) in region order; ``flagged`` holds the boards
+    of its first ``limit`` rows (none with ``limit=0``; ``health_boards`` reads any other slice). A fixed
+    number of queries whatever the number of boards.
     """
     now = now or timezone.now()
     today = today or timezone.localdate()
-    active = Membership.objects.active(today).filter(board=OuterRef("pk"))
-    present = Invitation.objects.filter(
-        board=OuterRef("pk"), attendance=Invitation.Attendance.PRESENT,
-        meeting__start__gte=OuterRef("second_last_meeting"), meeting__start__lt=now,
-    ).exclude(meeting__status=Meeting.Status.CANCELLED)
-    boards = (
-        with_health(scope.boards(Board.objects.kelurahan()), on=today)
+    soon = today + datetime.timedelta(days=settings.TERM_ENDING_SOON_DAYS)
+    active = Membership.objects.active(today)
+    # The rules of organizations.selectors.with_health, without its count of officers: a board has none
+    # active exactly when the earliest end among its active terms is missing. "id IN (...)" rather than
+    # EXISTS: PostgreSQL runs either once as a hashed subplan, but prices EXISTS per board, and a high enough
+    # price (some 4,000 boards) switches on its JIT compiler, which costs more than the query.
+    facts = list(
+        scope.boards(Board.objects.kelurahan())
         .annotate(
-            can_log_in=Exists(active.filter(person__user__isnull=False, person__user__is_active=True)),
-            next_term_end=Subquery(active.order_by("end_date").values("end_date")[:1]),
+            has_ketua=_in(active.filter(position=Membership.Position.KETUA)),
+            can_log_in=_in(active.filter(person__user__isnull=False, person__user__is_active=True)),
+            next_term_end=Subquery(active.filter(board=OuterRef("pk")).order_by("end_date").values("end_date")[:1]),
             last_term_end=Subquery(
                 Membership.objects.filter(board=OuterRef("pk")).order_by("-end_date").values("end_date")[:1]
             ),
-            second_last_meeting=Subquery(_meetings_of_board(now).values("start")[1:2]),
         )
-        .annotate(present_lately=Exists(present))
         .order_by("region__code")
+        .values_list("pk", "has_ketua", "can_log_in", "next_term_end", "last_term_end")
     )
-    health = BoardHealth()
-    for board in boards:
-        health.boards += 1
-        issues = []
-        if not board.has_ketua:
-            issues.append(BoardIssue("no_ketua", _("Tanpa Ketua aktif")))
+    absent = absent_lately([row[0] for row in facts], now=now, whole_history=not scope.is_city)
+    health = BoardHealth(boards=len(facts), issue=issue)
+    for pk, has_ketua, can_log_in, next_term_end, last_term_end in facts:
+        codes, term_end = [], None
+        if not has_ketua:
+            codes.append("no_ketua")
             health.no_ketua += 1
-        term_ended = board.officer_count == 0 and board.last_term_end is not None and board.last_term_end < today
-        if board.term_ending_soon or term_ended:
-            if term_ended:
-                label = _("Masa bakti berakhir %(date)s") % {"date": formats.date_long(board.last_term_end)}
-            else:
-                label = _("Masa bakti berakhir %(date)s") % {"date": formats.date_long(board.next_term_end)}
-            issues.append(BoardIssue("term_ended" if term_ended else "term_ending", label))
+        term_ended = next_term_end is None and last_term_end is not None and last_term_end < today
+        if term_ended or (next_term_end is not None and next_term_end <= soon):
+            codes.append("term_ended" if term_ended else "term_ending")
+            term_end = last_term_end if term_ended else next_term_end
             health.term += 1
-        if not board.can_log_in:
-            issues.append(BoardIssue("no_login", _("Tidak ada pengurus yang dapat masuk portal")))
+        if not can_log_in:
+            codes.append("no_login")
             health.no_login += 1
-        if board.second_last_meeting is not None and not board.present_lately:
-            issues.append(BoardIssue("missed", _("Tidak hadir di dua rapat terakhir")))
+        if pk in absent:
+            codes.append("missed")
             health.missed += 1
-        if issues:
-            board.issues = issues
-            health.flagged.append(board)
+        row = HealthRow(pk, tuple(codes), term_end)
+        if codes and (issue is None or row.has(issue)):
+            health.rows.append(row)
+    health.flagged = health_boards(health.rows[:limit])
     return health
+
+
+def health_boards(rows):
+    """The boards of ``rows`` (HealthRow), in that order, with their region and kecamatan and ``.issues``."""
+    boards = Board.objects.select_related("region__parent").in_bulk([row.board_id for row in rows])
+    result = []
+    for row in rows:
+        board = boards[row.board_id]
+        board.issues = row.issues()
+        result.append(board)
+    return result
 
 
 @dataclass
@@ -452,12 +653,21 @@ class WomenRow:
 
 @dataclass
 class Women:
-    by_kecamatan: list
-    total: WomenRow
+    by_kecamatan: list  # the first ``limit`` kecamatan, in code order
+    total: WomenRow  # every kecamatan of the scope
+    kecamatan_count: int = 0
+
+    @property
+    def more_kecamatan(self):
+        return self.kecamatan_count > len(self.by_kecamatan)
 
 
-def women_representation(scope: Scope, *, kecamatan, today=None):
-    """Women among the active pengurus of the kelurahan LPMs, per kecamatan and in all, and among Ketua."""
+def women_representation(scope: Scope, *, kecamatan, today=None, limit=LIST_LIMIT):
+    """Women among the active pengurus of the kelurahan LPMs, per kecamatan and in all, and among Ketua.
+
+    One grouped query whatever the number of kecamatan; only the first ``limit`` get a row (all of them with
+    ``limit=None``), the total counts them all.
+    """
     today = today or timezone.localdate()
     women = Q(person__gender=Person.Gender.FEMALE)
     ketua = Q(position=Membership.Position.KETUA)
@@ -481,17 +691,66 @@ def women_representation(scope: Scope, *, kecamatan, today=None):
                         ketua=row.get("ketua", 0), ketua_women=row.get("ketua_women", 0))
         total.add(item)
         result.append(item)
-    return Women(by_kecamatan=result, total=total)
+    return Women(by_kecamatan=result if limit is None else result[:limit], total=total, kecamatan_count=len(result))
 
 
-def attendance_by_board(scope: Scope, *, now=None):
-    """Attendance rate per board over the last twelve months (meetings.selectors does the counting)."""
-    now = now or timezone.now()
-    rows = attendance_rate_by_board(since=now - datetime.timedelta(days=ATTENDANCE_DAYS), until=now)
-    if scope.is_city:
-        return rows
-    in_scope = set(scope.boards().values_list("pk", flat=True))
-    return [row for row in rows if row.board_id in in_scope]
+def _taken_invitations(*, since, until):
+    """The invitations meetings.selectors.attendance_rate_by_board counts: invitees (not walk-ins) of a meeting
+    that started in [since, until), was not cancelled and had its attendance taken."""
+    return (
+        Invitation.objects.filter(is_walk_in=False, meeting__start__gte=since, meeting__start__lt=until)
+        .exclude(meeting__status=Meeting.Status.CANCELLED)
+        .filter(Exists(_taken("meeting_id")))
+    )
+
+
+def attendance_rates(board_ids, *, since, until):
+    """meetings.selectors.attendance_rate_by_board for the boards ``board_ids`` alone, read through their own
+    invitations (the board index) instead of every invitation of the period: one query, by board name."""
+    rows = (
+        _taken_invitations(since=since, until=until).filter(board_id__in=list(board_ids))
+        .values("board_id", "board__name")
+        .annotate(
+            meetings=Count("meeting", distinct=True),
+            invited=Count("pk"),
+            present=Count("pk", filter=Q(attendance=Invitation.Attendance.PRESENT)),
+        )
+        .order_by("board__name", "board_id")
+    )
+    return [
+        BoardAttendance(board_id=row["board_id"], board_name=row["board__name"], meetings=row["meetings"],
+                        invited=row["invited"], present=row["present"])
+        for row in rows
+    ]
+
+
+def attendance_boards(scope: Scope, *, since, until):
+    """Boards of the scope with an attendance rate over [since, until), by name (as the rates are listed)."""
+    counted = _taken_invitations(since=since, until=until).filter(board=OuterRef("pk"))
+    return scope.boards().filter(Exists(counted)).order_by("name", "pk")
+
+
+def attendance_period(now):
+    return now - datetime.timedelta(days=ATTENDANCE_DAYS), now
+
+
+def attendance_by_board(scope: Scope, *, now=None, limit=LIST_LIMIT):
+    """Attendance rate over the last twelve months of the first ``limit`` boards (by name) that have one:
+    (rows, whether more boards have one).
+
+    Nearly every board met in a year, so the rates of the first boards by name are read first: two queries,
+    through those boards' own invitations. Only when too few of them have a rate are the boards that do
+    looked up among all of the scope's (two more queries).
+    """
+    since, until = attendance_period(now or timezone.now())
+    wanted = limit + 1  # one more than shown tells whether there are more
+    first = list(scope.boards().order_by("name", "pk").values_list("pk", flat=True)[:wanted + ATTENDANCE_SLACK])
+    rows = attendance_rates(first, since=since, until=until)
+    if len(rows) < wanted and len(first) == wanted + ATTENDANCE_SLACK:
+        # Boards after the first ones may have a rate: any board that has one comes after them by name.
+        boards = attendance_boards(scope, since=since, until=until).values_list("pk", flat=True)[:wanted]
+        rows = attendance_rates(list(boards), since=since, until=until)
+    return rows[:limit], len(rows) > limit
 
 
 # --- the whole dashboard ---------------------------------------------------------------------------
@@ -516,7 +775,9 @@ def dashboard(scope: Scope, *, cycle=None, now=None):
     in_progress, in_progress_total = in_implementation(scope)
     follow_ups, follow_ups_total = overdue_follow_ups(scope, today=today)
     upcoming = upcoming_meetings(scope, now=now)
+    attendance, attendance_more = attendance_by_board(scope, now=now)
     return {
+        "kecamatan_names": [] if scope.is_city else [k.name for k in kecamatan],
         "upcoming": upcoming,
         "rsvp_warnings": [row for row in upcoming if row.warning],
         "awaiting": proposals_awaiting(scope, now=now),
@@ -530,7 +791,8 @@ def dashboard(scope: Scope, *, cycle=None, now=None):
         "follow_ups_total": follow_ups_total,
         "health": board_health(scope, today=today, now=now),
         "women": women_representation(scope, kecamatan=kecamatan, today=today),
-        "attendance": attendance_by_board(scope, now=now),
+        "attendance": attendance,
+        "attendance_more": attendance_more,
     }
 
 
@@ -607,9 +869,9 @@ def board_numbers(access, *, now=None):
     ):
         boards[row["board_id"]].follow_ups_open = row["open"]
         boards[row["board_id"]].follow_ups_overdue = row["overdue"]
-    for row in attendance_rate_by_board(since=now - datetime.timedelta(days=ATTENDANCE_DAYS), until=now):
-        if row.board_id in boards:
-            boards[row.board_id].attendance = row
+    since, until = attendance_period(now)
+    for row in attendance_rates(ids, since=since, until=until):
+        boards[row.board_id].attendance = row
     return list(boards.values())
 
 
@@ -718,10 +980,10 @@ def recap(scope: Scope, *, cycle=None, year=None, now=None):
         .select_related("board__region__parent", "category", "evaluation")
         .order_by("board__region__code", "priority", "pk")
     )
-    boards = attendance_rate_by_board(since=period.start, until=until)
-    if not scope.is_city:
-        in_scope = set(scope.boards().values_list("pk", flat=True))
-        boards = [row for row in boards if row.board_id in in_scope]
+    if scope.is_city:
+        boards = attendance_rate_by_board(since=period.start, until=until)
+    else:
+        boards = attendance_rates(scope.boards().values_list("pk", flat=True), since=period.start, until=until)
     return {
         "period": period,
         "meetings": meeting_rows,

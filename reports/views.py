@@ -9,10 +9,12 @@ user who asked for it: anyone else gets a 404.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +27,9 @@ from .forms import CycleForm, RecapForm, YearForm
 from .models import ExportJob
 
 RECENT_JOBS = 10
+# The dashboard shows the first rows of each long list; ``?semua=<section>`` shows a whole list, a page at a time.
+WHOLE_LIST_SECTIONS = ("kesehatan", "kehadiran", "perempuan", "anggaran")
+WHOLE_LIST_PAGE = 50
 
 
 def _require_dashboard(request):
@@ -39,6 +44,8 @@ def _require_dashboard(request):
 def dashboard(request):
     access = _require_dashboard(request)
     scope = selectors.Scope.of(access)
+    if "semua" in request.GET:
+        return _whole_list(request, scope, request.GET["semua"])
     cycles = selectors.cycles()
     cycle = selectors.choose_cycle(cycles, request.GET.get("cycle"))
     context = selectors.dashboard(scope, cycle=cycle)
@@ -47,7 +54,6 @@ def dashboard(request):
         "scope": scope,
         "cycles": cycles,
         "cycle": cycle,
-        "kecamatan_names": [row.label for row in context["women"].by_kecamatan] if not scope.is_city else [],
         "budget_chart": charts.budget_chart(
             budget.by_kecamatan, id="chart-budget-kecamatan", title=_("Anggaran per kecamatan")
         ) if budget else None,
@@ -58,6 +64,50 @@ def dashboard(request):
         "attendance_chart": charts.attendance_chart(context["attendance"]),
     })
     return render(request, "reports/dashboard.html", context)
+
+
+def _whole_list(request, scope, section):
+    """One of the dashboard's long lists in full, a page at a time, for the same scope as the dashboard."""
+    if section not in WHOLE_LIST_SECTIONS:
+        raise Http404
+    now = timezone.now()
+    today = timezone.localdate(now)
+    number = request.GET.get("page")
+    kecamatan = list(scope.kecamatan())
+    context = {
+        "scope": scope,
+        "section": section,
+        "kecamatan_names": [] if scope.is_city else [k.name for k in kecamatan],
+    }
+    params = {}
+    if section == "kesehatan":
+        issue = request.GET.get("masalah")
+        issue = issue if issue in selectors.ISSUES else None
+        health = selectors.board_health(scope, today=today, now=now, issue=issue, limit=0)
+        page = Paginator(health.rows, WHOLE_LIST_PAGE).get_page(number)
+        context.update(health=health, boards=selectors.health_boards(page.object_list))
+        params["masalah"] = issue
+    elif section == "kehadiran":
+        since, until = selectors.attendance_period(now)
+        # Every id at once: one pass over the boards rather than one to count them and one for the page.
+        boards = list(selectors.attendance_boards(scope, since=since, until=until).values_list("pk", flat=True))
+        page = Paginator(boards, WHOLE_LIST_PAGE).get_page(number)
+        context["attendance"] = selectors.attendance_rates(page.object_list, since=since, until=until)
+    elif section == "perempuan":
+        women = selectors.women_representation(scope, kecamatan=kecamatan, today=today, limit=None)
+        page = Paginator(women.by_kecamatan, WHOLE_LIST_PAGE).get_page(number)
+        context.update(women=women, rows=page.object_list)
+    else:
+        cycle = selectors.choose_cycle(selectors.cycles(), request.GET.get("cycle"))
+        page = Paginator(kecamatan, WHOLE_LIST_PAGE).get_page(number)
+        if cycle is not None:
+            # Rows for this page's kecamatan only; the total still counts every proposal of the scope.
+            context["budget"] = selectors.budget(scope, cycle=cycle, kecamatan=list(page.object_list),
+                                                 categories=[], limit=None)
+            params["cycle"] = cycle.pk
+        context["cycle"] = cycle
+    context.update(page_obj=page, query=urlencode({"semua": section, **{k: v for k, v in params.items() if v}}))
+    return render(request, "reports/dashboard_all.html", context)
 
 
 # --- the recap ------------------------------------------------------------------------------------
