@@ -43,7 +43,7 @@ lint: install
 # Rebuild the English catalogue after changing UI strings (needs GNU gettext);
 # the compiled .mo is committed so newcomers need no gettext.
 messages: install
-	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=staticfiles
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 # Re-pin requirements.txt from requirements.in in a throwaway virtualenv.
