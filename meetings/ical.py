@@ -205,12 +205,11 @@ class AttendeeCalendar:
 
 
 def attendee_line(invitation: Invitation | None) -> bytes:
-    """The invitee's ATTENDEE content line, folded, with its CRLF; empty without an address."""
+    """The invitee's ATTENDEE content line, folded, with its CRLF; empty without an address.
+
+    Serialised as ``Component.to_ical()`` serialises each property (its
+    ``content_line``, parameters sorted), without building a component around it.
+    """
     if invitation is None or not invitation.email:
         return b""
-    holder = Event()
-    holder.add("attendee", _attendee(invitation))
-    content = holder.to_ical()
-    begin, end = b"BEGIN:VEVENT\r\n", b"END:VEVENT\r\n"
-    assert content.startswith(begin) and content.endswith(end)
-    return content[len(begin):-len(end)]
+    return Event().content_line("ATTENDEE", _attendee(invitation)).to_ical() + b"\r\n"
