@@ -19,6 +19,9 @@ def login(page: Page, email: str, password: str = factories.PASSWORD, *, next_ur
     main.get_by_label(PASSWORD_LABEL).fill(password)
     main.get_by_role("button", name=SUBMIT_LABEL).click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    # The next page's scripts (htmx among them) are running only once it has loaded: a click
+    # before that would submit the plain form instead.
+    page.wait_for_load_state("load")
 
 
 def horizontal_overflow(page: Page) -> int:
