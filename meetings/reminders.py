@@ -219,37 +219,41 @@ def _dispatch_soon():
 # --- claiming ------------------------------------------------------------------------------
 
 
-def reminders_claim(*, now=None, limit=BATCH_SIZE) -> list[int]:
-    """Atomically take up to ``limit`` due rows for sending; no row is ever taken twice.
+def outbox_claim(due, *, now, limit) -> list[int]:
+    """Atomically move up to ``limit`` rows of ``due`` from "scheduled" to "sending"; no row is taken twice.
 
-    The rows' ``claimed_at`` is ``now``: the sending task gets it to know its claim.
+    ``due`` is an ordered queryset of an outbox model with ``status``,
+    ``claimed_at`` and ``attempts`` (meetings.Reminder, programs.Notice). The
+    claim counts as an attempt, and ``claimed_at`` is ``now``.
     """
-    now = now or timezone.now()
-    due = Reminder.objects.due(now).order_by("due_at", "pk")
+    model = due.model
+    claim = {"status": "sending", "claimed_at": now, "attempts": F("attempts") + 1}
     with transaction.atomic():
         if connection.vendor == "postgresql":
             ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            Reminder.objects.filter(pk__in=ids).update(
-                status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-            )
+            model.objects.filter(pk__in=ids).update(**claim)
             return ids
         # Elsewhere a conditional UPDATE per row: if nothing was updated,
         # another process got there first.
-        claimed = []
-        for pk in due.values_list("pk", flat=True)[:limit]:
-            if Reminder.objects.filter(pk=pk, status=Reminder.Status.SCHEDULED).update(
-                status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-            ):
-                claimed.append(pk)
-        return claimed
+        return [pk for pk in due.values_list("pk", flat=True)[:limit]
+                if model.objects.filter(pk=pk, status="scheduled").update(**claim)]
+
+
+def outbox_sweep(model, *, now) -> int:
+    """Put an outbox's rows stuck in "sending" (a killed worker, a lost task) back in the queue."""
+    return model.objects.filter(status="sending", claimed_at__lt=now - sending_timeout()).update(
+        status="scheduled", due_at=now, claimed_at=None
+    )
+
+
+def reminders_claim(*, now=None, limit=BATCH_SIZE) -> list[int]:
+    """Atomically take up to ``limit`` due reminders for sending; the task gets ``now`` to know its claim."""
+    now = now or timezone.now()
+    return outbox_claim(Reminder.objects.due(now).order_by("due_at", "pk"), now=now, limit=limit)
 
 
 def reminders_sweep(*, now=None) -> int:
-    """Put rows stuck in "sending" (a killed worker, a lost task) back in the queue."""
-    now = now or timezone.now()
-    return Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=now - sending_timeout()).update(
-        status=Reminder.Status.SCHEDULED, due_at=now, claimed_at=None
-    )
+    return outbox_sweep(Reminder, now=now or timezone.now())
 
 
 def reminder_retry(*, reminder: Reminder, now=None) -> Reminder:

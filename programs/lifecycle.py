@@ -87,6 +87,11 @@ def allowed_actions(access, proposal) -> set[str]:
     return actions
 
 
+def may_recommend(access, proposal) -> bool:
+    """Whether this user's recommendation form belongs on the page now (recommendation_save checks again)."""
+    return access.can_recommend(proposal) and proposal.open_for_recommendation
+
+
 def _state_message(proposal) -> str:
     # The board's view of the state: a held decision must not leak through a refusal.
     return _("Usulan ini berstatus \"%(status)s\"; langkah itu tidak dapat dilakukan sekarang.") % {

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meetings.models import Notification
-from meetings.reminders import PermanentFailure, classify, retry_delays, sending_timeout
+from meetings.reminders import PermanentFailure, classify, outbox_claim, outbox_sweep, retry_delays
 from organizations.models import Membership
 from portal.lib.cache import UNREAD, bump
 from portal.lib.mail import build_templated_mail
@@ -126,27 +126,17 @@ def _send_soon(ids):
 
 
 def notices_claim(*, ids=None, now=None, limit=BATCH_SIZE) -> list[int]:
-    """Move due rows to "sending" with a conditional UPDATE: a row is claimed by one worker only."""
+    """Due rows to "sending", claimed as the reminders are: by one worker only, each claim an attempt."""
     now = now or timezone.now()
-    candidates = Notice.objects.due(now)
+    due = Notice.objects.due(now)
     if ids is not None:
-        candidates = candidates.filter(pk__in=ids)
-    candidate_ids = list(candidates.order_by("due_at", "pk").values_list("pk", flat=True)[:limit])
-    claimed = []
-    for pk in candidate_ids:
-        if Notice.objects.filter(pk=pk, status=Notice.Status.SCHEDULED).update(
-            status=Notice.Status.SENDING, claimed_at=now
-        ):
-            claimed.append(pk)
-    return claimed
+        due = due.filter(pk__in=ids)
+    return outbox_claim(due.order_by("due_at", "pk"), now=now, limit=limit)
 
 
 def notices_sweep(*, now=None) -> int:
     """Rows a killed worker left in "sending" go back to the queue."""
-    now = now or timezone.now()
-    return Notice.objects.filter(status=Notice.Status.SENDING, claimed_at__lt=now - sending_timeout()).update(
-        status=Notice.Status.SCHEDULED, claimed_at=None
-    )
+    return outbox_sweep(Notice, now=now or timezone.now())
 
 
 def build_message(notice: Notice):
@@ -186,7 +176,7 @@ def notices_send(*, ids, now=None) -> int:
                 _failed(row, error, now)
                 continue
             Notice.objects.filter(pk=row.pk, status=Notice.Status.SENDING).update(
-                status=Notice.Status.SENT, sent_at=now, attempts=row.attempts + 1, last_error="")
+                status=Notice.Status.SENT, sent_at=now, last_error="")
             sent += 1
     finally:
         try:
@@ -197,13 +187,13 @@ def notices_send(*, ids, now=None) -> int:
 
 
 def _failed(row: Notice, error: Exception, now):
-    attempts = row.attempts + 1
+    # The claim counted this attempt already.
     delays = retry_delays()
     description = f"{type(error).__name__}: {error}"[:1000]
-    if classify(error) is PermanentFailure or attempts > len(delays):
+    if classify(error) is PermanentFailure or row.attempts > len(delays):
         Notice.objects.filter(pk=row.pk, status=Notice.Status.SENDING).update(
-            status=Notice.Status.FAILED, attempts=attempts, last_error=description)
+            status=Notice.Status.FAILED, last_error=description)
         return
     Notice.objects.filter(pk=row.pk, status=Notice.Status.SENDING).update(
-        status=Notice.Status.SCHEDULED, attempts=attempts, claimed_at=None, last_error=description,
-        due_at=now + datetime.timedelta(seconds=delays[attempts - 1]))
+        status=Notice.Status.SCHEDULED, claimed_at=None, last_error=description,
+        due_at=now + datetime.timedelta(seconds=delays[row.attempts - 1]))

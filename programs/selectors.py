@@ -129,6 +129,7 @@ def proposal_detail_context(proposal, access) -> dict:
         "reports": reports,
         "events": events,
         "recommendation": getattr(proposal, "recommendation", None),
+        "can_recommend": lifecycle.may_recommend(access, proposal),
         "evaluation": getattr(proposal, "evaluation", None),
         "carried_from": carried_from,
         "carried_to": carried_to,

@@ -364,6 +364,7 @@ def panel(user, proposal):
         "actions": lifecycle.allowed_actions(access, proposal),
         "recommendation": Recommendation.objects.filter(proposal=proposal).first(),
         "evaluation": Evaluation.objects.filter(proposal=proposal).first(),
+        "can_recommend": lifecycle.may_recommend(access, proposal),
     }, request=request)
 
 
