@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.lib.cache import tables_written
 from portal.lib.dates import add_years
 
 from . import services
@@ -842,6 +843,8 @@ def bulk_insert(model, columns, rows, *, with_ids=False):
             csv.writer(buffer, lineterminator="\n").writerows(chunk)
             buffer.seek(0)
             cursor.copy_expert(sql, buffer)
+    # COPY goes around the cursor wrappers that see every other write: pages kept from the table go stale here.
+    tables_written(connection, [model._meta.db_table])
     return ids
 
 

@@ -2,12 +2,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from meetings.selectors import open_follow_ups_for_board
+from portal.lib.pagecache import cached_page
 
 from . import selectors
 from .access import access_for
 
 
 @login_required
+@cached_page
 def board_list(request):
     access = access_for(request.user)
     groups = selectors.directory(access.visible_boards())
@@ -15,6 +17,7 @@ def board_list(request):
 
 
 @login_required
+@cached_page
 def board_detail(request, pk):
     access = access_for(request.user)
     board = access.get_board_or_404(pk)

@@ -117,6 +117,10 @@ else:
         }
     }
 
+# Whole pages kept per user while nothing they were read from changes (portal.lib.pagecache); what
+# they show because of the clock is at most this many seconds old. 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):

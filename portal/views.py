@@ -11,10 +11,12 @@ from kombu import Connection
 from organizations import selectors
 from organizations.access import access_for
 from organizations.models import Person
+from portal.lib.pagecache import cached_page
 from reports.selectors import board_numbers
 
 
 @login_required
+@cached_page
 def home(request):
     access = access_for(request.user)
     context = {}

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizations.access import access_for
+from portal.lib.pagecache import cached_page
 from portal.lib.uploads import serve_private
 
 from . import charts, exports, pdf, selectors, services
@@ -41,6 +42,7 @@ def _require_dashboard(request):
 
 @login_required
 @require_GET
+@cached_page
 def dashboard(request):
     access = _require_dashboard(request)
     scope = selectors.Scope.of(access)

@@ -10,6 +10,9 @@ Personas (after healthchecks' alice/bob/charlie):
 """
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils.crypto import get_random_string
 
 from organizations.models import Board, Membership, Region
 
@@ -25,6 +28,22 @@ def _isolated_cache_and_media(settings, tmp_path):
     settings.REQUIRE_MFA_FOR_STAFF = False
     # The production hasher is slow by design; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _client_with_csrf_cookie(monkeypatch):
+    """Every test client carries a CSRF cookie, as a browser does once it has shown the login page.
+
+    Kept pages (``portal.lib.pagecache``) are served only to such requests: with the cookie, every test that
+    reads a page after changing data also proves that the change made the kept page stale.
+    """
+    original = Client.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.cookies[settings.CSRF_COOKIE_NAME] = get_random_string(32)
+
+    monkeypatch.setattr(Client, "__init__", init)
 
 
 @pytest.fixture

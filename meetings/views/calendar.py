@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.access import access_for
 from portal.lib.formats import WITA, wita
+from portal.lib.pagecache import cached_page
 
 from .. import ical, selectors, services
 from ..models import CalendarFeed, Invitation, Meeting
@@ -59,6 +60,7 @@ def _date_of(value):
 
 @login_required
 @require_GET
+@cached_page
 def agenda(request):
     """Upcoming meetings first; ``?lalu=1`` lists past ones, newest first; ``?tanggal=YYYY-MM-DD`` one day's
     (WITA), past or not: the month view links there when a day has more meetings than it shows."""
@@ -106,6 +108,7 @@ def _shift(first, months):
 
 @login_required
 @require_GET
+@cached_page
 def month(request):
     """A month grid (Monday first) in WITA; on a narrow screen the CSS shows only days with meetings, as a list."""
     access = access_for(request.user)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from organizations.access import access_for
+from portal.lib.pagecache import cached_page
 from portal.lib.uploads import serve_private
 
 from .. import selectors, services
@@ -88,6 +89,7 @@ def meeting_list(request):
 
 @login_required
 @require_GET
+@cached_page
 def meeting_detail(request, pk):
     access = access_for(request.user)
     can_manage = access.can_manage_meetings()

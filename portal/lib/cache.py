@@ -16,10 +16,19 @@ commit may store the old state, but only under tokens that the second bump has a
 
 Receivers of the model signals that bump are in ``organizations.signals``; changes that send no signal
 (``QuerySet.update``, ``bulk_create``) must call ``bump`` themselves.
+
+Tables have tokens too (``table_tokens``), for whole pages (``portal.lib.pagecache``): every statement that
+writes a table through Django's database connection (``save``, ``QuerySet.update``, ``bulk_create``, raw
+SQL, migrations) replaces the table's token, at once and again when the transaction commits, so nothing
+has to remember to. ``tables_read`` records which tables the statements inside it read. Writes that bypass
+the connection's cursor wrappers (``COPY`` through ``copy_expert``) call ``tables_written``.
 """
 
+import contextvars
 import logging
+import re
 import secrets
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import transaction
@@ -71,6 +80,15 @@ def _tokens(scope, user_id, got):
     return tuple(got.get(key) for key in keys)
 
 
+def _untracked(compute):
+    """``compute()`` without recording what it reads: its entry's tokens stand for it."""
+    previous = _reads.set(None)
+    try:
+        return compute()
+    finally:
+        _reads.reset(previous)
+
+
 def cached_for_user(user_id, name, compute, *, scope, extra=None):
     """``compute()``, or its value from the cache while no bump of ``scope`` (and no change of ``extra``) since.
 
@@ -84,14 +102,117 @@ def cached_for_user(user_id, name, compute, *, scope, extra=None):
         stamp = (*_tokens(scope, user_id, got), extra)
     except Exception:  # noqa: BLE001 - the cache server is unreachable: the database still answers
         logger.warning("cache unavailable; computing %s for user %s", name, user_id, exc_info=True)
-        return compute()
+        return _untracked(compute)
     entry = got.get(entry_key)
     if entry is not None and None not in stamp[:2] and entry[0] == stamp:
         return entry[1]
-    value = compute()
+    value = _untracked(compute)
     if None not in stamp[:2]:
         try:
             cache.set(entry_key, (stamp, value), ENTRY_TIMEOUT)
         except Exception:  # noqa: BLE001
             logger.warning("cache unavailable; %s for user %s not kept", name, user_id, exc_info=True)
     return value
+
+
+def user_tokens(user_id) -> list[str]:
+    """The keys of the tokens every per-user fact of ``user_id`` is stamped with."""
+    return [_token_key(scope, who) for scope in (ACCESS, UNREAD) for who in (_EVERYONE, user_id)]
+
+
+def current_tokens(keys) -> dict:
+    """The current value of each token key, creating the missing ones (a missing token is never "unchanged")."""
+    got = cache.get_many(keys)
+    missing = [key for key in keys if key not in got]
+    if missing:
+        for key in missing:
+            cache.add(key, _new_token(), TOKEN_TIMEOUT)
+        got.update(cache.get_many(missing))
+    return got
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+_TABLE = "table"
+# A table named after FROM or JOIN (Django quotes names; raw SQL may not).
+_READ = re.compile(r'\b(?:FROM|JOIN)\s+(?:ONLY\s+)?"?(\w+)"?', re.IGNORECASE)
+_WRITE = re.compile(
+    r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|COPY)\s+(?:ONLY\s+)?"?(\w+)"?'
+    r'|\bUPDATE\s+(?:ONLY\s+)?"?(\w+)"?(?:\s+(?:AS\s+)?\w+)?\s+SET\b',
+    re.IGNORECASE,
+)
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "WITH", "COPY", "TRUNCATE", "REPLACE")
+# Rows rewritten all day (logins, the reminder and notice outboxes, export progress): their tokens are never
+# replaced, which would cost the workers a round trip per row, and no page that reads them is kept.
+UNTRACKED_TABLES = frozenset({"django_session", "meetings_reminder", "programs_notice", "reports_exportjob"})
+_reads: contextvars.ContextVar = contextvars.ContextVar("portal_tables_read", default=None)
+_capture_epoch: contextvars.ContextVar = contextvars.ContextVar("portal_capture_epoch", default=0)
+
+
+def table_token_key(table):
+    return _token_key(_TABLE, table)
+
+
+@contextmanager
+def tables_read():
+    """Collect, in the yielded set, the tables that statements run inside the block read."""
+    tables = set()
+    _capture_epoch.set(_capture_epoch.get() + 1)
+    previous = _reads.set(tables)
+    try:
+        yield tables
+    finally:
+        _reads.reset(previous)
+
+
+def tables_written(connection, tables):
+    """Make the tokens of ``tables`` stale: now, and (inside a transaction) again when it commits.
+
+    One commit callback per transaction however many statements it runs. The immediate replacement is
+    made once per table and transaction, and again after a page was read on this thread: that page may
+    have seen the transaction's own uncommitted rows. A replacement the cache server refuses is logged:
+    pages keep at most their timeout then.
+    """
+    tables = set(tables)
+    if not connection.in_atomic_block:
+        _replace_table_tokens(tables)
+        return
+    state = connection.__dict__.setdefault("_portal_written", {})
+    flush = state.get("flush")
+    if flush is None or not any(entry[1] is flush for entry in connection.run_on_commit):
+        pending = set()
+
+        def flush():
+            _replace_table_tokens(pending)
+
+        state.update(flush=flush, pending=pending, replaced=set(), epoch=None)
+        connection.on_commit(flush, robust=True)
+    state["pending"].update(tables)
+    epoch = _capture_epoch.get()
+    if state["epoch"] != epoch:
+        state.update(replaced=set(), epoch=epoch)
+    new = tables - state["replaced"]
+    if new:
+        state["replaced"].update(new)
+        _replace_table_tokens(new)
+
+
+def _replace_table_tokens(tables):
+    try:
+        cache.set_many({table_token_key(table): _new_token() for table in tables}, TOKEN_TIMEOUT)
+    except Exception:  # noqa: BLE001 - a write must not fail because the cache server is away
+        logger.warning("cache unavailable; tables %s not marked changed", sorted(tables), exc_info=True)
+
+
+def watch_statements(execute, sql, params, many, context):
+    """Cursor wrapper on every database connection (installed in ``portal.apps``): see the module doc."""
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str):
+        reads = _reads.get()
+        if reads is not None:
+            reads.update(name.lower() for name in _READ.findall(sql))
+        if sql.lstrip()[:8].upper().startswith(_WRITE_VERBS):
+            written = {(a or b).lower() for a, b in _WRITE.findall(sql)} - UNTRACKED_TABLES
+            if written:
+                tables_written(context["connection"], written)
+    return result

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizations.access import access_for
+from portal.lib.pagecache import cached_page
 from portal.lib.uploads import serve_private
 
 from .. import lifecycle, selectors
@@ -66,6 +67,7 @@ def detail_response(request, proposal, access, *, status=200, **forms):
 
 @login_required
 @require_GET
+@cached_page
 def proposal_list(request):
     """Pengurus: their board's proposals by cycle. Forum LPM: their kecamatan's. Staff: the review queue."""
     access = access_for(request.user)
@@ -207,6 +209,7 @@ def proposal_edit(request, pk):
 
 @login_required
 @require_GET
+@cached_page
 def proposal_detail(request, pk):
     access = access_for(request.user)
     proposal = access.get_proposal_or_404(pk, selectors.proposal_detail_queryset())

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.access import access_for
 from portal.lib.formats import rupiah
+from portal.lib.pagecache import cached_page
 
 from .. import exports, lifecycle
 from .. import queue as review_queue
@@ -63,6 +64,7 @@ def _to_detail(proposal):
 
 @login_required
 @require_GET
+@cached_page
 def queue(request):
     _require_reviewer(request)
     form = review_queue.QueueFilterForm(request.GET)
