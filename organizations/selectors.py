@@ -3,7 +3,7 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from .models import Board, Membership, Person
@@ -17,17 +17,18 @@ def _active_memberships(on):
 
 
 def boards_with_officers(boards, *, on=None):
-    """Boards with their region and active pengurus in a fixed number of queries.
+    """Boards (a queryset, or boards fetched with their region) with their region and active pengurus in a
+    fixed number of queries.
 
     Each board gets ``officers`` (active memberships, ordered by position) and
     ``ketua`` (the active Ketua's membership or None).
     """
     on = on or timezone.localdate()
-    boards = list(
-        boards.select_related("region__parent").prefetch_related(
-            Prefetch("memberships", queryset=_active_memberships(on), to_attr="active_memberships")
-        )
-    )
+    officers = Prefetch("memberships", queryset=_active_memberships(on), to_attr="active_memberships")
+    if isinstance(boards, QuerySet):
+        boards = list(boards.select_related("region__parent").prefetch_related(officers))
+    else:  # boards already fetched (with their region): only the officers
+        prefetch_related_objects(boards, officers)
     for board in boards:
         board.officers = sorted(
             board.active_memberships, key=lambda m: (POSITION_ORDER[m.position], m.person.name)

@@ -20,8 +20,7 @@ def board_list(request):
 @cached_page
 def board_detail(request, pk):
     access = access_for(request.user)
-    board = access.get_board_or_404(pk)
-    board = selectors.boards_with_officers(type(board).objects.filter(pk=board.pk))[0]
+    [board] = selectors.boards_with_officers([access.get_board_or_404(pk)])
     return render(
         request,
         "organizations/board_detail.html",

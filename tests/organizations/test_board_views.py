@@ -116,9 +116,9 @@ def test_board_page_query_count_does_not_grow_with_members(client, staff, board_
     """Prevents an N+1 on people when listing a board's pengurus."""
     _grow(board_a, members)
     client.force_login(staff)
-    # session, user, staff group check, memberships of the user, board, board+officers prefetch (2),
+    # session, user, staff group check, memberships of the user, the board with its region, its officers,
     # the board's open follow-ups, the unread-notices count in the header
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(board_url(board_a))
     assert response.status_code == 200
 
