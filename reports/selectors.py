@@ -15,13 +15,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import FollowUp, Invitation, Meeting
 from meetings.selectors import BoardAttendance, attendance_rate_by_board
 from organizations.models import Board, Membership, Person, Region
+from portal.lib import cache as user_cache
 from portal.lib import formats
 from programs.models import Category, Cycle, Proposal
 
@@ -769,31 +770,53 @@ def choose_cycle(all_cycles, wanted):
 
 
 def dashboard(scope: Scope, *, cycle=None, now=None):
-    now = now or timezone.now()
+    """Every section of the dashboard for ``scope``.
+
+    Each section is the same for everyone with the same scope: without an explicit ``now`` each is shared
+    through the cache (``portal.lib.cache.shared``) while no table it read has changed and for at most
+    ``PAGE_CACHE_SECONDS`` (the clock moves ages and "the next three days"), so a second reader of the city
+    or of a kecamatan pays for none of the counting, and a change recomputes only the sections that read
+    what changed.
+    """
+    if now is None:
+        def section(name, compute, *parts):
+            key = ":".join(map(str, (name, _scope_key(scope), *parts, timezone.localdate(),
+                                     translation.get_language(), user_cache.release())))
+            return user_cache.shared(key, lambda: compute(timezone.now()), settings.PAGE_CACHE_SECONDS)
+    else:
+        def section(name, compute, *parts):
+            return compute(now)
+
     today = timezone.localdate(now)
-    kecamatan = list(scope.kecamatan())
-    in_progress, in_progress_total = in_implementation(scope)
-    follow_ups, follow_ups_total = overdue_follow_ups(scope, today=today)
-    upcoming = upcoming_meetings(scope, now=now)
-    attendance, attendance_more = attendance_by_board(scope, now=now)
+    kecamatan = section("kecamatan", lambda now: list(scope.kecamatan()))
+    in_progress, in_progress_total = section("in_progress", lambda now: in_implementation(scope))
+    follow_ups, follow_ups_total = section("follow_ups", lambda now: overdue_follow_ups(scope, today=today))
+    upcoming = section("upcoming", lambda now: upcoming_meetings(scope, now=now))
+    attendance, attendance_more = section("attendance", lambda now: attendance_by_board(scope, now=now))
     return {
         "kecamatan_names": [] if scope.is_city else [k.name for k in kecamatan],
         "upcoming": upcoming,
         "rsvp_warnings": [row for row in upcoming if row.warning],
-        "awaiting": proposals_awaiting(scope, now=now),
+        "awaiting": section("awaiting", lambda now: proposals_awaiting(scope, now=now)),
         "age_labels": AGE_LABELS,
-        "budget": budget(scope, cycle=cycle, kecamatan=kecamatan, categories=list(Category.objects.all()))
+        "budget": section("budget", lambda now: budget(scope, cycle=cycle, kecamatan=kecamatan,
+                                                       categories=list(Category.objects.all())), cycle.pk)
         if cycle else None,
         "in_progress": in_progress,
         "in_progress_total": in_progress_total,
         "in_progress_url": scope.queue_url(status=S.IN_PROGRESS),
         "follow_ups": follow_ups,
         "follow_ups_total": follow_ups_total,
-        "health": board_health(scope, today=today, now=now),
-        "women": women_representation(scope, kecamatan=kecamatan, today=today),
+        "health": section("health", lambda now: board_health(scope, today=today, now=now)),
+        "women": section("women", lambda now: women_representation(scope, kecamatan=kecamatan, today=today)),
         "attendance": attendance,
         "attendance_more": attendance_more,
     }
+
+
+def _scope_key(scope):
+    kecamatan = "city" if scope.kecamatan_ids is None else ",".join(map(str, sorted(scope.kecamatan_ids)))
+    return f"{kecamatan}:{int(scope.sees_decisions)}:{int(scope.links_to_queue)}"
 
 
 # --- an officer's own board ---------------------------------------------------------------------------

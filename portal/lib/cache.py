@@ -25,6 +25,7 @@ the connection's cursor wrappers (``COPY`` through ``copy_expert``) call ``table
 """
 
 import contextvars
+import hashlib
 import logging
 import re
 import secrets
@@ -153,16 +154,100 @@ def table_token_key(table):
     return _token_key(_TABLE, table)
 
 
+_all_tables = None
+_release = None
+# What a kept page or shared value is made of besides data: code, templates, translations. Those of another
+# release are never used, so an upgrade shows at once.
+_RELEASE_SUFFIXES = (".py", ".html", ".txt", ".mo")
+_RELEASE_DIRS = ("portal", "organizations", "meetings", "programs", "reports", "templates")
+
+
+def release() -> str:
+    """A digest of this release's code, templates and translations (computed once per process)."""
+    global _release
+    if _release is None:
+        from django.conf import settings
+
+        digest = hashlib.sha256()
+        for folder in _RELEASE_DIRS:
+            for path in sorted((settings.BASE_DIR / folder).rglob("*")):
+                if path.suffix in _RELEASE_SUFFIXES and path.is_file():
+                    digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+                    digest.update(path.read_bytes())
+        _release = digest.hexdigest()[:16]
+    return _release
+
+
+def table_keys() -> dict:
+    """Token key -> table, for every table of the project's models (a stamp is read before anything says
+    which tables a computation will read)."""
+    global _all_tables
+    if _all_tables is None:
+        from django.apps import apps
+
+        _all_tables = {table_token_key(model._meta.db_table): model._meta.db_table
+                       for model in apps.get_models(include_auto_created=True)}
+    return _all_tables
+
+
 @contextmanager
 def tables_read():
-    """Collect, in the yielded set, the tables that statements run inside the block read."""
+    """Collect, in the yielded set, the tables that statements run inside the block read.
+
+    Nested blocks report to the enclosing one too: a page that uses a shared computation depends on what
+    that computation read.
+    """
     tables = set()
+    outer = _reads.get()
     _capture_epoch.set(_capture_epoch.get() + 1)
     previous = _reads.set(tables)
     try:
         yield tables
     finally:
         _reads.reset(previous)
+        if outer is not None:
+            outer.update(tables)
+
+
+def fresh(stamp) -> bool:
+    """Whether every token of ``stamp`` (key -> token) still has the value stamped."""
+    current = cache.get_many(list(stamp))
+    return all(current.get(key) == token for key, token in stamp.items())
+
+
+def stamp_of(before, read) -> dict:
+    """The tokens, as read in ``before``, of the tables in ``read``."""
+    return {key: before[key] for key, table in table_keys().items() if table in read}
+
+
+def shared(key, compute, timeout):
+    """``compute()``, shared by everyone who asks with the same ``key`` while no table it read has changed.
+
+    For numbers that are the same for many users (the dashboard's, per scope): the key must hold everything
+    else the value depends on. Kept at most ``timeout`` seconds (what depends on the clock). A page kept
+    with ``portal.lib.pagecache`` that uses the value depends on the same tables, whether the value was
+    computed or found.
+    """
+    entry_key = f"portal:shared:{key}"
+    try:
+        entry = cache.get(entry_key)
+        if entry is not None and fresh(entry[0]):
+            reads = _reads.get()
+            if reads is not None:
+                reads.update(table_keys()[token_key] for token_key in entry[0])
+            return entry[1]
+        before = current_tokens(list(table_keys()))
+    except Exception:  # noqa: BLE001 - the cache server is away: the database still answers
+        logger.warning("cache unavailable; computing %s", key, exc_info=True)
+        return compute()
+    with tables_read() as read:
+        value = compute()
+    if timeout > 0 and not read & UNTRACKED_TABLES:
+        try:
+            cache.set(entry_key, (stamp_of(before, read), value), timeout)
+        except Exception:  # noqa: BLE001
+            logger.warning("cache unavailable; %s not kept", key, exc_info=True)
+    return value
 
 
 def tables_written(connection, tables):

@@ -23,7 +23,6 @@ import hashlib
 import logging
 from functools import wraps
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
@@ -36,39 +35,10 @@ from portal.lib import cache as tokens
 
 logger = logging.getLogger(__name__)
 
-_all_tables = None
-_release = None
-# What a page is made of besides data: code, templates, translations. Pages kept by another release are
-# never served, so an upgrade shows its pages at once.
-_RELEASE_SUFFIXES = (".py", ".html", ".txt", ".mo")
-_RELEASE_DIRS = ("portal", "organizations", "meetings", "programs", "reports", "templates")
-
-
-def _release_digest():
-    global _release
-    if _release is None:
-        digest = hashlib.sha256()
-        for folder in _RELEASE_DIRS:
-            for path in sorted((settings.BASE_DIR / folder).rglob("*")):
-                if path.suffix in _RELEASE_SUFFIXES and path.is_file():
-                    digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
-                    digest.update(path.read_bytes())
-        _release = digest.hexdigest()[:16]
-    return _release
-
-
-def _table_keys():
-    """Token keys of every table of the project's models (the stamp is read before the view says which)."""
-    global _all_tables
-    if _all_tables is None:
-        _all_tables = sorted({model._meta.db_table for model in apps.get_models(include_auto_created=True)})
-    return {tokens.table_token_key(table): table for table in _all_tables}
-
-
 def _page_key(request):
     user = request.user
     parts = (
-        _release_digest(),
+        tokens.release(),
         request.get_full_path(),
         user.pk,
         user.get_username(),
@@ -118,12 +88,6 @@ def _served(request, entry):
     return response
 
 
-def _fresh(entry):
-    stamp = entry[0]
-    current = cache.get_many(list(stamp))
-    return all(current.get(key) == token for key, token in stamp.items())
-
-
 def cached_page(view):
     """Serve the view's page from the shared cache while nothing it was made from has changed."""
 
@@ -132,13 +96,12 @@ def cached_page(view):
         if not _servable(request):
             return view(request, *args, **kwargs)
         key = _page_key(request)
-        table_keys = _table_keys()
         user_keys = tokens.user_tokens(request.user.pk)
         try:
             entry = cache.get(key)
-            if entry is not None and _fresh(entry):
+            if entry is not None and tokens.fresh(entry[0]):
                 return _served(request, entry[1])
-            before = tokens.current_tokens([*table_keys, *user_keys])
+            before = tokens.current_tokens([*tokens.table_keys(), *user_keys])
         except Exception:  # noqa: BLE001 - the cache server is away: the database still answers
             logger.warning("cache unavailable; page %s rendered without it", request.path, exc_info=True)
             return view(request, *args, **kwargs)
@@ -148,7 +111,7 @@ def cached_page(view):
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
         if _keepable(request, response, read):
-            stamp = {key_: before[key_] for key_, table in table_keys.items() if table in read}
+            stamp = tokens.stamp_of(before, read)
             stamp.update((key_, before[key_]) for key_ in user_keys)
             payload = (list(response.items()), response.content, bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")))
             try:

@@ -171,7 +171,7 @@ def test_a_new_day_or_a_new_release_renders_again(client, officer_a, board_a, mo
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     monkeypatch.setattr(pagecache.timezone, "localdate", lambda: tomorrow)
     assert not kept(client.get(board_url(board_a)))
-    monkeypatch.setattr(pagecache, "_release", "another-release")
+    monkeypatch.setattr(tokens, "_release", "another-release")
     assert not kept(client.get(board_url(board_a)))
 
 

@@ -411,3 +411,63 @@ def test_the_coordinator_dashboard_query_count_does_not_grow_either(
     with django_assert_num_queries(22):
         response = client.get(URL)
     assert response.context["in_progress_total"] == size
+
+
+# --- sections shared by readers of the same scope (portal.lib.cache.shared) ---------------------------
+
+
+def _second_staff():
+    return factories.UserFactory(username="staf.dua@example.org", staff_office=True)
+
+
+def test_a_second_staff_member_reuses_the_sections_and_a_change_recomputes_only_what_read_it(
+    client, staff, world, cycle, proposal, django_assert_num_queries
+):
+    proposal(world["board_a"], "submitted", lines=[("Tenda", 1, "unit", 1_000_000)])
+    ketua(world["board_b"], gender=Person.Gender.MALE)
+    first = get(client, staff)
+    other = _second_staff()
+    client.force_login(other)
+    client.get(URL)  # the per-user facts of a new session; the page itself is kept per user
+    client.cookies["csrftoken"] = "c" * 32  # a fresh key: the page, not its kept copy
+    # session, user, the cycles; every section (and the unread count) from the cache
+    with django_assert_num_queries(3):
+        second = client.get(URL)
+    assert second.context["budget"].total.requested == first.context["budget"].total.requested == 1_000_000
+    assert second.context["women"].total.pengurus == first.context["women"].total.pengurus > 0
+
+    assert client.get(URL).context is None  # now kept, depending on what the shared sections read
+
+    proposal(world["board_b"], "submitted", lines=[("Kursi", 2, "unit", 500_000)])
+    # proposals changed: the kept page is stale; awaiting, budget (with its kecamatan and fields) and
+    # in-progress are computed again; meetings, follow-ups, board health and women's share still shared
+    with django_assert_num_queries(9):
+        third = client.get(URL)
+    assert third.context["budget"].total.requested == 2_000_000
+    assert {row.status: row.total.count for row in third.context["awaiting"]}["submitted"] == 2
+
+
+def test_a_coordinator_never_gets_the_city_sections(client, staff, coordinator_a, world, proposal):
+    proposal(world["board_b"], "submitted", lines=[("Tenda", 1, "unit", 7_000_000)])
+    proposal(world["board_a"], "submitted", lines=[("Tenda", 1, "unit", 1_000_000)])
+    assert get(client, staff).context["budget"].total.requested == 8_000_000
+    response = get(client, coordinator_a)
+    assert response.context["budget"].total.requested == 1_000_000
+    assert "LPM Kelurahan B1" not in response.content.decode()
+
+
+def test_an_explicit_moment_is_computed_not_shared(staff, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from organizations.access import access_for
+    from reports import selectors
+
+    scope = selectors.Scope.of(access_for(staff))
+    now = timezone.now()
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            selectors.dashboard(scope, now=now)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] > 10  # the second computation queried as much as the first
