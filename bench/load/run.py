@@ -317,6 +317,34 @@ class Beat(threading.Thread):
             self.sent += 1
 
 
+class Writer(threading.Thread):
+    """``rate`` times a second, an UPDATE of the rows the measured pages show (the bench meeting, the two
+    boards and the two proposals, values unchanged): every kept page is stale after each one, as when
+    people keep working while others read."""
+
+    def __init__(self, rate, meeting, boards, proposals):
+        super().__init__(daemon=True)
+        self.interval, self.stopped, self.writes = 1.0 / rate, threading.Event(), 0
+        self.meeting, self.boards, self.proposals = meeting, boards, proposals
+
+    def run(self):
+        from django.db import connection
+        from django.db.models import F
+
+        from meetings.models import Meeting
+        from organizations.models import Board
+        from programs.models import Proposal
+
+        try:
+            while not self.stopped.wait(self.interval):
+                Meeting.objects.filter(pk=self.meeting.pk).update(title=F("title"))
+                Board.objects.filter(pk__in=self.boards).update(name=F("name"))
+                Proposal.objects.filter(pk__in=self.proposals).update(title=F("title"))
+                self.writes += 1
+        finally:
+            connection.close()
+
+
 # --- wrk -------------------------------------------------------------------------------------------
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -450,6 +478,8 @@ def main():
                         help="runs of the whole page list, interleaved; each page reports its best round")
     parser.add_argument("--page-cache-seconds", type=int, default=60,
                         help="PAGE_CACHE_SECONDS of the run (0: every request renders its page)")
+    parser.add_argument("--writes-per-second", type=float, default=0,
+                        help="during the load, UPDATE the rows the pages show this often (0: no writes)")
     parser.add_argument("--only", help="only pages whose label contains this (the bare views always run)")
     parser.add_argument("--slow-limit", type=float, default=2.0,
                         help="pages slower than this many seconds in the probe are not loaded (they would "
@@ -510,7 +540,7 @@ def main():
               f"{info['queries']:4} queries {info['sql_ms']:8.1f} ms SQL {info['in_process_ms']:8.1f} ms")
     connection.close()
 
-    worker = gunicorn = beat = None
+    worker = gunicorn = beat = writer = None
     try:
         worker = start([PYTHON, "-m", "celery", "-A", "portal", "worker", "--pool=prefork", "--concurrency=2",
                         "-Q", queue, "--loglevel=WARNING", "--without-gossip", "--without-mingle"], env,
@@ -531,6 +561,11 @@ def main():
         wait_for(lambda: bench_meeting_done(meeting), 300, "the bench meeting's reminders")
         beat = Beat()
         beat.start()
+        results["writes_per_second"] = args.writes_per_second
+        if args.writes_per_second > 0:
+            writer = Writer(args.writes_per_second, meeting, [targets[0].pk, targets[2].pk],
+                            [p.pk for p in (targets[1], targets[3]) if p])
+            writer.start()
 
         print(f"\nwrk: {args.connections} connections, 2 threads, 3 s warm-up + {args.duration} s per page, "
               f"{args.rounds} round(s); gunicorn {args.workers} sync workers")
@@ -566,6 +601,10 @@ def main():
 
         beat.stopped.set()
         results["beat_dispatches"] = beat.sent
+        if writer is not None:
+            writer.stopped.set()
+            writer.join()
+            results["writes"] = writer.writes
         web = {pid: vm_hwm_kib(pid) for pid in children(gunicorn.pid)}
         celery_pids = [worker.pid, *children(worker.pid)]
         results["memory_mib"] = {
@@ -575,8 +614,9 @@ def main():
         }
         meeting.delete()
     finally:
-        if beat is not None:
-            beat.stopped.set()
+        for thread in (beat, writer):
+            if thread is not None:
+                thread.stopped.set()
         stop(gunicorn)
         stop(worker)
 
@@ -592,7 +632,8 @@ def report(results):
     pages = results["pages"]
     ceiling = pages["bare view (anonymous)"]["rps"]
     bare_cpu = pages["bare view (anonymous)"]["cpu_ms"]
-    print(f"\nPAGE_CACHE_SECONDS={results['page_cache_seconds']}; queries and KiB of one rendering in process")
+    print(f"\nPAGE_CACHE_SECONDS={results['page_cache_seconds']}, {results['writes_per_second']:g} writes per second "
+          f"({results.get('writes', 0)} in all); queries and KiB of one rendering in process")
     print("\n| page | URL | as | status | queries | KiB | req/s | p50 ms | p99 ms | ratio to bare view | "
           "CPU ms/req (web + db) | CPU ratio | targets |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
