@@ -17,7 +17,7 @@ commit may store the old state, but only under tokens that the second bump has a
 Receivers of the model signals that bump are in ``organizations.signals``; changes that send no signal
 (``QuerySet.update``, ``bulk_create``) must call ``bump`` themselves.
 
-Tables have tokens too (``table_tokens``), for whole pages (``portal.lib.pagecache``): every statement that
+Tables have tokens too (``table_token_key``), for whole pages (``portal.lib.pagecache``): every statement that
 writes a table through Django's database connection (``save``, ``QuerySet.update``, ``bulk_create``, raw
 SQL, migrations) replaces the table's token, at once and again when the transaction commits, so nothing
 has to remember to. ``tables_read`` records which tables the statements inside it read. Writes that bypass
@@ -224,10 +224,12 @@ def shared(key, compute, timeout):
     """``compute()``, shared by everyone who asks with the same ``key`` while no table it read has changed.
 
     For numbers that are the same for many users (the dashboard's, per scope): the key must hold everything
-    else the value depends on. Kept at most ``timeout`` seconds (what depends on the clock). A page kept
+    else the value depends on. Kept at most ``timeout`` seconds (what depends on the clock; 0: not at all). A page kept
     with ``portal.lib.pagecache`` that uses the value depends on the same tables, whether the value was
     computed or found.
     """
+    if timeout <= 0:
+        return compute()
     entry_key = f"portal:shared:{key}"
     try:
         entry = cache.get(entry_key)
@@ -242,7 +244,7 @@ def shared(key, compute, timeout):
         return compute()
     with tables_read() as read:
         value = compute()
-    if timeout > 0 and not read & UNTRACKED_TABLES:
+    if not read & UNTRACKED_TABLES:
         try:
             cache.set(entry_key, (stamp_of(before, read), value), timeout)
         except Exception:  # noqa: BLE001

@@ -35,6 +35,7 @@ from portal.lib import cache as tokens
 
 logger = logging.getLogger(__name__)
 
+
 def _page_key(request):
     user = request.user
     parts = (

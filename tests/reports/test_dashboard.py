@@ -471,3 +471,16 @@ def test_an_explicit_moment_is_computed_not_shared(staff, world):
             selectors.dashboard(scope, now=now)
         counts.append(len(queries))
     assert counts[0] == counts[1] > 10  # the second computation queried as much as the first
+
+
+def test_a_zero_timeout_shares_nothing(client, staff, world, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    get(client, staff)  # the sections are shared now...
+    settings.PAGE_CACHE_SECONDS = 0  # ...and no longer used once the setting is 0
+    client.force_login(_second_staff())
+    client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL)
+    assert len(queries) > 10  # every section counted again
