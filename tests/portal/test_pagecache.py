@@ -316,3 +316,15 @@ def test_a_page_read_while_another_transaction_writes_is_stale_once_it_commits(o
     assert not errors
     after = client.get(board_url(board_a))
     assert not kept(after) and "LPM Setelah Commit" in after.content.decode()
+
+
+def test_with_the_development_file_cache_too(client, officer_a, board_a, settings, tmp_path):
+    """Without REDIS_URL the cache is a folder that the web server and the worker share (portal.settings)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path / "cache")}}
+    client.force_login(officer_a)
+    client.get(board_url(board_a))
+    assert kept(client.get(board_url(board_a)))
+    _update(board_a)
+    fresh = client.get(board_url(board_a))
+    assert not kept(fresh) and "LPM Baru Namanya" in fresh.content.decode()
