@@ -70,14 +70,21 @@ def bump(scope, *user_ids, everyone=False):
     transaction.on_commit(replace)
 
 
-def _tokens(scope, user_id, got):
-    """The current (everyone, user) tokens of ``scope``, creating the missing ones."""
-    keys = (_token_key(scope, _EVERYONE), _token_key(scope, user_id))
+def _with_missing_created(keys, got):
+    """``got`` (tokens read with one ``get_many``) completed with the ``keys`` it lacks, created now: a missing
+    token is never "unchanged"."""
     missing = [key for key in keys if key not in got]
     if missing:
         for key in missing:
             cache.add(key, _new_token(), TOKEN_TIMEOUT)  # only if no other process set one meanwhile
         got.update(cache.get_many(missing))
+    return got
+
+
+def _tokens(scope, user_id, got):
+    """The current (everyone, user) tokens of ``scope``, creating the missing ones."""
+    keys = (_token_key(scope, _EVERYONE), _token_key(scope, user_id))
+    _with_missing_created(keys, got)
     return tuple(got.get(key) for key in keys)
 
 
@@ -122,14 +129,8 @@ def user_tokens(user_id) -> list[str]:
 
 
 def current_tokens(keys) -> dict:
-    """The current value of each token key, creating the missing ones (a missing token is never "unchanged")."""
-    got = cache.get_many(keys)
-    missing = [key for key in keys if key not in got]
-    if missing:
-        for key in missing:
-            cache.add(key, _new_token(), TOKEN_TIMEOUT)
-        got.update(cache.get_many(missing))
-    return got
+    """The current value of each token key, creating the missing ones."""
+    return _with_missing_created(keys, cache.get_many(keys))
 
 
 # --- tables ---------------------------------------------------------------------------------------

@@ -265,7 +265,7 @@ def _region(code="99.99"):
     ('SELECT "id" FROM "programs_proposal" FOR UPDATE', set()),
     ("SET LOCAL synchronous_commit TO OFF", set()),
 ])
-def test_writes_are_recognised_in_what_django_and_raw_sql_send(sql, written):
+def test_writes_are_recognised_in_what_django_and_raw_sql_send(sql, written, monkeypatch):
     seen = set()
     executed = []
 
@@ -275,12 +275,8 @@ def test_writes_are_recognised_in_what_django_and_raw_sql_send(sql, written):
     def execute(*args):
         executed.append(args)
 
-    original = tokens._replace_table_tokens
-    try:
-        tokens._replace_table_tokens = seen.update
-        tokens.watch_statements(execute, sql, None, False, {"connection": Connection()})
-    finally:
-        tokens._replace_table_tokens = original
+    monkeypatch.setattr(tokens, "_replace_table_tokens", seen.update)
+    tokens.watch_statements(execute, sql, None, False, {"connection": Connection()})
     assert executed and seen == written
 
 
