@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Board, Region
 from portal.lib import formats
-from portal.lib.forms import MultipleFileField, ServiceErrorsMixin, accept_attribute
+from portal.lib.forms import IdsMultipleChoiceField, MultipleFileField, ServiceErrorsMixin, accept_attribute
 from portal.lib.uploads import DOCUMENT_KINDS, MAX_UPLOAD_BYTES, validate_upload
 
 from . import selectors, services
@@ -264,7 +264,7 @@ class ScopeForm(forms.Form):
             "invalid_choice": _("Pilih jabatan yang diundang."),
         },
     )
-    kecamatan = forms.ModelMultipleChoiceField(
+    kecamatan = IdsMultipleChoiceField(
         label=_("Kecamatan"),
         required=False,
         queryset=Region.objects.none(),

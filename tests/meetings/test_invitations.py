@@ -309,6 +309,9 @@ def test_the_invite_page_loads_htmx_from_the_portal_without_inline_code(client, 
         ({"reach": "boards", "positions": "ketua"}, "boards", "Pilih sedikitnya satu lembaga."),
         ({"reach": "semua", "positions": "ketua"}, "reach", "Pilih lembaga yang diundang."),
         ({"reach": "all", "positions": ""}, "positions", "Pilih jabatan yang diundang."),
+        # A forged id past 64 bits: an error, not a query SQLite cannot bind.
+        ({"reach": "kecamatan", "positions": "ketua", "kecamatan": ["99999999999999999999"]}, "kecamatan",
+         "99999999999999999999"),
     ],
 )
 def test_a_bad_scope_is_explained_next_to_the_field(client, staff, balikpapan, meeting, data, field, message):
